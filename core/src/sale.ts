@@ -1,0 +1,58 @@
+import type { Discount } from './cart-totals.js';
+
+/** What a till sends to POST /api/v1/sales. The server recomputes every amount from its own data. */
+export interface SaleRequest {
+  /** Client-generated UUID, the idempotency key. */
+  readonly id: string;
+  readonly storeId: number;
+  readonly registerId?: string | undefined;
+  /** When the sale happened at the till (ISO 8601). */
+  readonly occurredAt?: string | undefined;
+  readonly lines: readonly SaleRequestLine[];
+  readonly orderDiscount?: Discount | undefined;
+  readonly tenders: readonly SaleTender[];
+  /** The total the till computed; the server refuses the sale if its own differs. */
+  readonly expectedTotal?: number | undefined;
+}
+
+export interface SaleRequestLine {
+  readonly productId: number;
+  readonly quantityMilli: number;
+  readonly discount?: Discount | undefined;
+}
+
+export type TenderKind = 'cash' | 'card' | 'voucher' | 'store_credit';
+export const TENDER_KINDS: readonly TenderKind[] = ['cash', 'card', 'voucher', 'store_credit'];
+
+export interface SaleTender {
+  readonly kind: TenderKind;
+  readonly amount: number;
+  /** External card terminal reference; never a card number. */
+  readonly reference?: string | undefined;
+}
+
+/**
+ * Tender rules. A sale (total >= 0): tenders are positive and cover the total; only cash may
+ * exceed it, the excess being change. A refund (total < 0): tenders are negative (money paid back)
+ * and add up to the total exactly. Returns the change due, or why the tenders are refused.
+ */
+export function settleTenders(total: number, tenders: readonly SaleTender[]): { ok: true; change: number } | { ok: false; reason: string } {
+  if (total < 0) {
+    let back = 0;
+    for (const t of tenders) {
+      if (!Number.isSafeInteger(t.amount) || t.amount >= 0) return { ok: false, reason: 'refund tenders must be negative integer amounts' };
+      back += t.amount;
+    }
+    return back === total ? { ok: true, change: 0 } : { ok: false, reason: `refund tenders ${back} must equal the total ${total}` };
+  }
+  let paid = 0;
+  let nonCash = 0;
+  for (const t of tenders) {
+    if (!Number.isSafeInteger(t.amount) || t.amount <= 0) return { ok: false, reason: 'every tender must be a positive integer amount' };
+    paid += t.amount;
+    if (t.kind !== 'cash') nonCash += t.amount;
+  }
+  if (paid < total) return { ok: false, reason: `tenders ${paid} are short of the total ${total}` };
+  if (nonCash > total) return { ok: false, reason: 'only cash may exceed the total' };
+  return { ok: true, change: paid - total };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vite';
+
+// Served by the Keel server from dashboards/dist at /dashboards/ (see dist-path.mjs).
+export default defineConfig({
+  root: import.meta.dirname,
+  base: '/dashboards/',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+  },
+});

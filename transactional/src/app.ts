@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
+import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
+import { Problem } from './problem.js';
+import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
+import { saleRoutes } from './sale-routes.js';
+import type { SaleServiceDeps } from './sale-service.js';
+
+export interface AppDeps {
+  readonly sales: SaleServiceDeps;
+  readonly catalog: CatalogDeps;
+  readonly dashboards: DashboardDeps;
+  readonly authenticate: Authenticate;
+  readonly health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
+  readonly dashboardsDist: string | undefined;
+  readonly bodyLimit: number;
+  readonly logger: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** Errors that mean a backend is down, not that the request was wrong. */
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+
+export function problemFromError(error: FastifyError & { code?: string }): Problem {
+  if (error instanceof Problem) return error;
+  if (error.validation) {
+    const errors = error.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
+    return new Problem('request.invalid', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new Problem('request.too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new Problem('request.unsupported_media_type');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new Problem('request.malformed');
+  }
+  if (error instanceof SyntaxError || (error.statusCode === 400 && !error.code?.startsWith('FST_ERR_VALIDATION'))) return new Problem('request.malformed');
+  if (error.code && UNAVAILABLE.has(error.code)) return new Problem('service.unavailable');
+  if (/Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message)) return new Problem('service.unavailable');
+  return new Problem('internal');
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger,
+    bodyLimit: deps.bodyLimit,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = problemFromError(error);
+    if (problem.status >= 500) {
+      // Type, code and message only: never a stack trace, body or header.
+      request.log.error({ err: { type: error.name, code: error.code, message: error.message } }, 'request failed');
+    } else {
+      request.log.info({ problem: problem.code }, 'request refused');
+    }
+    if (problem.status === 503) reply.header('retry-after', '2');
+    reply.code(problem.status).type('application/problem+json').send(problem.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .type('application/problem+json')
+      .send(new Problem('route.not_found', `${request.method} ${request.url.split('?')[0]}`).toJSON());
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header(
+      'content-security-policy',
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    );
+  });
+
+  enforceRoutePermissions(app, deps.authenticate);
+
+  app.get('/health', { config: { permission: 'public' } }, async (_request, reply) => {
+    const report = await deps.health();
+    reply.code(report.ok ? 200 : 503);
+    return report;
+  });
+  await app.register(saleRoutes, { deps: deps.sales });
+  await app.register(catalogRoutes, { deps: deps.catalog });
+  await app.register(dashboardRoutes, { deps: deps.dashboards });
+  if (deps.dashboardsDist) {
+    const root = deps.dashboardsDist;
+    await app.register(async (scope) => {
+      publicRoutes(scope);
+      await scope.register(fastifyStatic, { root, prefix: '/dashboards/', wildcard: false, index: ['index.html'] });
+      scope.get('/', (_request, reply) => reply.redirect('/dashboards/'));
+      scope.get('/dashboards', (_request, reply) => reply.redirect('/dashboards/'));
+    });
+  }
+  return app;
+}

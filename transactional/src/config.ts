@@ -1,0 +1,108 @@
+import path from 'node:path';
+
+/** Keel's whole configuration, read once in the composition root. Nothing else reads process.env. */
+export interface KeelConfig {
+  readonly host: string;
+  readonly port: number;
+  /** PostgreSQL URL; when unset, an embedded PostgreSQL (PGlite) under dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  /** NATS URL; when unset, the in-process bus hands outbox events straight to the loader. */
+  readonly natsUrl: string | undefined;
+  /** ClickHouse server URL; when unset, chDB under dataDir. */
+  readonly clickhouseUrl: string | undefined;
+  readonly dataDir: string;
+  /** The store this server runs (one Keel server per store). */
+  readonly storeId: number;
+  readonly storeName: string;
+  readonly timeZone: string;
+  readonly currency: string;
+  /** Subject prefix and stream name on NATS (tests use their own). */
+  readonly natsSubjectPrefix: string;
+  readonly natsStream: string;
+  readonly natsConsumer: string;
+  /** Loader batch bounds. */
+  readonly loaderBatchRows: number;
+  readonly loaderBatchMs: number;
+  readonly relayBatchRows: number;
+  readonly relayIdleMs: number;
+  /** Largest request body accepted, bytes. */
+  readonly bodyLimit: number;
+  /** Requests from this machine (loopback) act as the store owner; others need a bearer token. */
+  readonly trustLoopback: boolean;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must use ${protocols.join(' or ')}`);
+  return raw;
+}
+
+function timeZone(raw: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: raw });
+  } catch {
+    throw new ConfigError(`STORE_TIMEZONE "${raw}" is not a known IANA time zone`);
+  }
+  return raw;
+}
+
+/** Read and check the configuration; throws ConfigError with the offending variable named. */
+export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig> = {}): KeelConfig {
+  const prefix = env.NATS_SUBJECT_PREFIX ?? 'keel';
+  if (!/^[a-zA-Z0-9_-]+$/.test(prefix)) throw new ConfigError('NATS_SUBJECT_PREFIX may hold letters, digits, - and _ only');
+  const config: KeelConfig = {
+    host: env.HOST || '127.0.0.1',
+    port: int(env, 'PORT', 8080, 0, 65535),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    natsUrl: url(env, 'NATS_URL', ['nats:', 'tls:']),
+    clickhouseUrl: url(env, 'CLICKHOUSE_URL', ['http:', 'https:']),
+    dataDir: path.resolve(cwd, env.DATA_DIR || 'data'),
+    storeId: int(env, 'STORE_ID', 1, 1, 4_294_967_295),
+    storeName: env.STORE_NAME || 'Main store',
+    timeZone: timeZone(env.STORE_TIMEZONE || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'),
+    currency: (env.CURRENCY || 'EUR').toUpperCase(),
+    natsSubjectPrefix: prefix,
+    natsStream: env.NATS_STREAM || 'KEEL',
+    natsConsumer: env.NATS_CONSUMER || 'keel-warehouse',
+    loaderBatchRows: int(env, 'LOADER_BATCH_ROWS', 5000, 1, 1_000_000),
+    loaderBatchMs: int(env, 'LOADER_BATCH_MS', 200, 1, 60_000),
+    relayBatchRows: int(env, 'RELAY_BATCH_ROWS', 500, 1, 100_000),
+    relayIdleMs: int(env, 'RELAY_IDLE_MS', 50, 1, 60_000),
+    bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
+    trustLoopback: bool(env, 'TRUST_LOOPBACK', true),
+    logLevel: env.LOG_LEVEL || 'info',
+    ...overrides,
+  };
+  if (!/^[A-Z]{3}$/.test(config.currency)) throw new ConfigError('CURRENCY must be a three-letter ISO 4217 code');
+  return config;
+}

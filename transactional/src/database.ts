@@ -1,0 +1,94 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Kysely table types for the tables transactional owns. Amounts are integer minor units (bigint, parsed to number). */
+export interface Database {
+  keel_migrations: { version: number; name: string; applied_at: ColumnType<Date, never, never> };
+  stores: { id: number; name: string; time_zone: string; currency: string };
+  tax_classes: { code: string; name: string; basis_points: number; inclusive: boolean };
+  products: ProductTable;
+  sales: SaleTable;
+  sale_lines: SaleLineTable;
+  sale_tenders: { sale_id: string; tender_no: number; kind: string; amount: number; reference: string | null };
+  stock_movements: {
+    id: Generated<number>;
+    store_id: number;
+    product_id: number;
+    quantity_milli: number;
+    reason: string;
+    sale_id: string | null;
+    created_at: ColumnType<Date, Date | undefined, never>;
+  };
+  outbox: OutboxTable;
+  api_tokens: { id: Generated<number>; name: string; token_sha256: string; role: string; created_at: ColumnType<Date, never, never> };
+  audit_log: {
+    id: Generated<number>;
+    at: ColumnType<Date, never, never>;
+    actor: string;
+    action: string;
+    subject: string | null;
+    detail: unknown;
+    request_id: string | null;
+  };
+}
+
+export interface ProductTable {
+  id: Generated<number>;
+  sku: string;
+  barcode: string | null;
+  name: string;
+  price: number;
+  cost: number;
+  tax_class: string;
+  active: Generated<boolean>;
+  version: Generated<number>;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date>;
+}
+export type ProductRow = Selectable<ProductTable>;
+export type NewProductRow = Insertable<ProductTable>;
+
+export interface SaleTable {
+  id: string;
+  store_id: number;
+  register_id: string | null;
+  cashier_id: string | null;
+  occurred_at: Date;
+  recorded_at: ColumnType<Date, Date | undefined, never>;
+  business_day: string;
+  business_hour: number;
+  request_sha256: string;
+  gross: number;
+  discount: number;
+  tax: number;
+  net: number;
+  total: number;
+  change_due: number;
+  request_id: string | null;
+}
+
+export interface SaleLineTable {
+  sale_id: string;
+  line_no: number;
+  product_id: number;
+  sku: string;
+  quantity_milli: number;
+  unit_price: number;
+  gross: number;
+  discount: number;
+  net: number;
+  tax: number;
+  total: number;
+  cost: number;
+  tax_code: string;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  event_id: string;
+  store_id: number;
+  event_type: string;
+  payload: unknown;
+  request_id: string | null;
+  created_at: ColumnType<Date, never, never>;
+  published_at: Date | null;
+}

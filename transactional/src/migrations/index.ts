@@ -1,0 +1,11 @@
+import type { Kysely } from 'kysely';
+import * as m0001 from './0001-initial.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(db: Kysely<unknown>): Promise<void>;
+}
+
+/** Numbered, forward-only. Append; never edit one that has shipped. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: m0001.up }];

@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.js';
+import { PGlitePool } from './pglite-pool.js';
+
+export interface OpenDatabase {
+  readonly db: Kysely<Database>;
+  readonly kind: 'postgresql' | 'pglite';
+  /** Where it is, without credentials, for logs and /health. */
+  readonly describe: string;
+}
+
+const INT8 = 20;
+const NUMERIC = 1700;
+const DATE = 1082;
+
+/** pg parses int8 and numeric to number (amounts stay far below 2^53) and dates to 'YYYY-MM-DD' strings. */
+function pgTypes() {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8 || oid === NUMERIC) return (v: string) => Number(v);
+      if (oid === DATE) return (v: string) => v;
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+}
+
+export async function openDatabase(opts: { databaseUrl: string | undefined; dataDir: string; poolSize: number }): Promise<OpenDatabase> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize, types: pgTypes() as pg.CustomTypesConfig });
+    pool.on('error', () => {
+      // An idle client lost its connection (PostgreSQL restarted): pg drops it from the pool; the next query reconnects.
+    });
+    const u = new URL(opts.databaseUrl);
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgresql', describe: `${u.hostname}:${u.port || 5432}${u.pathname}` };
+  }
+  const dir = path.join(opts.dataDir, 'postgres');
+  mkdirSync(dir, { recursive: true });
+  const pool = await PGlitePool.open(dir);
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) }), kind: 'pglite', describe: dir };
+}

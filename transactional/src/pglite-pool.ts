@@ -1,0 +1,53 @@
+import { PGlite, types } from '@electric-sql/pglite';
+
+/**
+ * PGlite (embedded PostgreSQL) behind the small pool interface Kysely's PostgresDialect uses.
+ * PGlite has one connection: `connect()` hands it out to one holder at a time, so a Kysely
+ * transaction owns it from BEGIN to COMMIT and other callers wait their turn.
+ */
+export class PGlitePool {
+  readonly #db: PGlite;
+  #tail: Promise<void> = Promise.resolve();
+
+  private constructor(db: PGlite) {
+    this.#db = db;
+  }
+
+  static async open(dataDir: string): Promise<PGlitePool> {
+    const db = await PGlite.create(dataDir, {
+      parsers: { [types.INT8]: (v: string) => Number(v), [types.DATE]: (v: string) => v },
+    });
+    return new PGlitePool(db);
+  }
+
+  async connect(): Promise<{ query: PGlitePool['query']; release: () => void }> {
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const previous = this.#tail;
+    this.#tail = previous.then(() => turn);
+    await previous;
+    let released = false;
+    return {
+      query: (sql, params) => this.query(sql, params),
+      release: () => {
+        if (!released) {
+          released = true;
+          release();
+        }
+      },
+    };
+  }
+
+  async query(sql: string, params?: readonly unknown[]): Promise<{ command: string; rowCount: number; rows: unknown[] }> {
+    const result = await this.#db.query(sql, params as unknown[]);
+    const command = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
+    return { command, rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };
+  }
+
+  async end(): Promise<void> {
+    await this.#tail;
+    await this.#db.close();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Every error the API answers, with a stable code. Responses are RFC 9457 problem+json:
+ * { type, title, status, code, detail? , errors? }. Clients branch on `code`, never on text.
+ * docs/api-errors.md lists the same catalogue; a test keeps the two in step.
+ */
+export const PROBLEMS = {
+  'request.malformed': { status: 400, title: 'The request body is not valid JSON' },
+  'request.invalid': { status: 400, title: 'The request does not match the expected shape' },
+  'request.too_large': { status: 413, title: 'The request body is too large' },
+  'request.unsupported_media_type': { status: 415, title: 'Send JSON with Content-Type: application/json' },
+  'route.not_found': { status: 404, title: 'No such endpoint' },
+  'auth.required': { status: 401, title: 'Sign in or send a valid token' },
+  'auth.forbidden': { status: 403, title: 'Your role does not allow this' },
+  'product.not_found': { status: 404, title: 'No such product' },
+  'product.sku_taken': { status: 409, title: 'Another product already has this SKU' },
+  'product.barcode_taken': { status: 409, title: 'Another product already has this barcode' },
+  'product.version_conflict': { status: 409, title: 'The product was changed by someone else; reload and try again' },
+  'tax_class.unknown': { status: 422, title: 'Unknown tax class' },
+  'sale.not_found': { status: 404, title: 'No such sale' },
+  'sale.unknown_product': { status: 422, title: 'A line names a product that does not exist or is not for sale' },
+  'sale.refund_not_permitted': { status: 403, title: 'A negative quantity is a refund, which your role may not do' },
+  'sale.total_mismatch': { status: 422, title: "The till's total differs from the server's" },
+  'sale.tender_invalid': { status: 422, title: 'The tenders do not settle the sale' },
+  'sale.discount_invalid': { status: 422, title: 'A discount is out of range' },
+  'sale.id_conflict': { status: 422, title: 'This sale id was already used for a different sale' },
+  'sale.store_unknown': { status: 404, title: 'No such store' },
+  'service.unavailable': { status: 503, title: 'A backend is unavailable; retry shortly' },
+  internal: { status: 500, title: 'Something went wrong on the server' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export class Problem extends Error {
+  readonly code: ProblemCode;
+  readonly status: number;
+  readonly detail: string | undefined;
+  readonly extra: Record<string, unknown> | undefined;
+
+  constructor(code: ProblemCode, detail?: string, extra?: Record<string, unknown>) {
+    super(PROBLEMS[code].title);
+    this.code = code;
+    this.status = PROBLEMS[code].status;
+    this.detail = detail;
+    this.extra = extra;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      type: `https://keel.invalid/problems/${this.code}`,
+      title: PROBLEMS[this.code].title,
+      status: this.status,
+      code: this.code,
+      ...(this.detail ? { detail: this.detail } : {}),
+      ...this.extra,
+    };
+  }
+}

@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type CartLineInput,
+  DiscountError,
+  type SaleCompletedV1,
+  type SaleRequest,
+  type TaxRate,
+  businessTime,
+  cartTotals,
+  extend,
+  money,
+  settleTenders,
+} from '@keel/core';
+import type { Kysely, Transaction } from 'kysely';
+import { canonicalJson, sha256Hex } from './canonical-json.js';
+import type { Database } from './database.js';
+import { type Principal, can } from './principal.js';
+import { Problem } from './problem.js';
+import type { ReferenceData } from './reference-data.js';
+
+/** What the API answers for a sale, the same on the first post and on every replay. */
+export interface SaleResult {
+  readonly id: string;
+  readonly storeId: number;
+  readonly registerId: string | null;
+  readonly cashierId: string | null;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+  readonly businessDay: string;
+  readonly lines: ReadonlyArray<{
+    lineNo: number;
+    productId: number;
+    sku: string;
+    quantityMilli: number;
+    unitPrice: number;
+    gross: number;
+    discount: number;
+    net: number;
+    tax: number;
+    total: number;
+  }>;
+  readonly tenders: ReadonlyArray<{ kind: string; amount: number; reference: string | null }>;
+  readonly gross: number;
+  readonly discount: number;
+  readonly tax: number;
+  readonly net: number;
+  readonly total: number;
+  readonly changeDue: number;
+}
+
+export interface SaleServiceDeps {
+  readonly db: Kysely<Database>;
+  readonly reference: ReferenceData;
+  readonly currency: string;
+  readonly now: () => Date;
+  /** Called after a failed attempt worth an audit entry (tampered total). Must not throw. */
+  readonly audit: (entry: { actor: string; action: string; subject: string; detail: unknown; requestId: string | null }) => Promise<void>;
+}
+
+/**
+ * Record a sale: recompute every amount from the server's own prices and tax rules, then write
+ * the sale, its lines, tenders, stock movements and a SaleCompleted outbox row in ONE transaction.
+ * Idempotent by the client's UUID: a replay of the same content returns the original result
+ * (`replayed: true`); the same id with other content is refused.
+ */
+export async function recordSale(
+  deps: SaleServiceDeps,
+  principal: Principal,
+  req: SaleRequest,
+  requestId: string | null,
+): Promise<{ sale: SaleResult; replayed: boolean }> {
+  const requestSha = sha256Hex(canonicalJson(req));
+  const existing = await findReplay(deps.db, req.id, requestSha);
+  if (existing) return { sale: existing, replayed: true };
+
+  const store = await deps.reference.store(req.storeId);
+  if (!store) throw new Problem('sale.store_unknown', `store ${req.storeId} does not exist`);
+  if (req.lines.some((l) => l.quantityMilli < 0) && !can(principal, 'sales.refund')) throw new Problem('sale.refund_not_permitted');
+
+  const productIds = [...new Set(req.lines.map((l) => l.productId))];
+  const products = await deps.db.selectFrom('products').select(['id', 'sku', 'price', 'cost', 'tax_class', 'active']).where('id', 'in', productIds).execute();
+  const byId = new Map(products.map((p) => [p.id, p]));
+  const missing = productIds.filter((id) => !byId.get(id)?.active);
+  if (missing.length > 0) throw new Problem('sale.unknown_product', `unknown or inactive product ids: ${missing.join(', ')}`, { productIds: missing });
+
+  const cartLines: CartLineInput[] = [];
+  for (const l of req.lines) {
+    const p = byId.get(l.productId);
+    const tax = p ? await deps.reference.taxClass(p.tax_class) : undefined;
+    if (!p || !tax) throw new Problem('sale.unknown_product', `product ${l.productId} has no usable tax class`);
+    cartLines.push({ quantityMilli: l.quantityMilli, unitPrice: money(p.price), tax, discount: l.discount });
+  }
+  let totals: ReturnType<typeof cartTotals>;
+  try {
+    totals = cartTotals({ lines: cartLines, orderDiscount: req.orderDiscount, taxRounding: 'line' });
+  } catch (e) {
+    if (e instanceof DiscountError || e instanceof RangeError) throw new Problem('sale.discount_invalid', e.message);
+    throw e;
+  }
+  if (req.expectedTotal !== undefined && req.expectedTotal !== totals.total) {
+    await deps.audit({
+      actor: principal.id,
+      action: 'sale.total_mismatch',
+      subject: req.id,
+      detail: { expectedTotal: req.expectedTotal, serverTotal: totals.total },
+      requestId,
+    });
+    throw new Problem('sale.total_mismatch', `the server's total is ${totals.total}, the till sent ${req.expectedTotal}`, { serverTotal: totals.total });
+  }
+  const settled = settleTenders(totals.total, req.tenders);
+  if (!settled.ok) throw new Problem('sale.tender_invalid', settled.reason);
+
+  const occurredAt = req.occurredAt ? new Date(req.occurredAt) : deps.now();
+  const { day, hour } = businessTime(occurredAt, store.timeZone);
+  const lines = req.lines.map((l, i) => {
+    const p = byId.get(l.productId) as NonNullable<ReturnType<typeof byId.get>>;
+    const t = totals.lines[i] as (typeof totals.lines)[number];
+    return {
+      sale_id: req.id,
+      line_no: i + 1,
+      product_id: p.id,
+      sku: p.sku,
+      quantity_milli: l.quantityMilli,
+      unit_price: p.price,
+      gross: t.gross,
+      discount: t.discount,
+      net: t.net,
+      tax: t.tax,
+      total: t.total,
+      cost: extend(money(p.cost), l.quantityMilli),
+      tax_code: (cartLines[i]?.tax as TaxRate).code,
+    };
+  });
+  const tenders = req.tenders.map((t, i) => ({ sale_id: req.id, tender_no: i + 1, kind: t.kind, amount: t.amount, reference: t.reference ?? null }));
+
+  try {
+    const recordedAt = await deps.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .insertInto('sales')
+        .values({
+          id: req.id,
+          store_id: req.storeId,
+          register_id: req.registerId ?? null,
+          cashier_id: principal.id,
+          occurred_at: occurredAt,
+          business_day: day,
+          business_hour: hour,
+          request_sha256: requestSha,
+          gross: totals.gross,
+          discount: totals.discount,
+          tax: totals.tax,
+          net: totals.net,
+          total: totals.total,
+          change_due: settled.change,
+          request_id: requestId,
+        })
+        .returning('recorded_at')
+        .executeTakeFirstOrThrow();
+      await tx.insertInto('sale_lines').values(lines).execute();
+      await tx.insertInto('sale_tenders').values(tenders).execute();
+      await tx
+        .insertInto('stock_movements')
+        .values(lines.map((l) => ({ store_id: req.storeId, product_id: l.product_id, quantity_milli: -l.quantity_milli, reason: 'sale', sale_id: req.id })))
+        .execute();
+      const event: SaleCompletedV1 = {
+        type: 'SaleCompleted',
+        version: 1,
+        eventId: randomUUID(),
+        storeId: req.storeId,
+        saleId: req.id,
+        occurredAt: occurredAt.toISOString(),
+        recordedAt: row.recorded_at.toISOString(),
+        businessDay: day,
+        businessHour: hour,
+        registerId: req.registerId ?? null,
+        cashierId: principal.id,
+        currency: deps.currency,
+        lines: lines.map((l) => ({
+          lineNo: l.line_no,
+          productId: l.product_id,
+          sku: l.sku,
+          quantityMilli: l.quantity_milli,
+          unitPrice: l.unit_price,
+          gross: l.gross,
+          discount: l.discount,
+          net: l.net,
+          tax: l.tax,
+          total: l.total,
+          cost: l.cost,
+          taxCode: l.tax_code,
+        })),
+        tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),
+        total: totals.total,
+        tax: totals.tax,
+        discount: totals.discount,
+      };
+      await writeOutbox(tx, event, requestId);
+      return row.recorded_at;
+    });
+    return {
+      replayed: false,
+      sale: {
+        id: req.id,
+        storeId: req.storeId,
+        registerId: req.registerId ?? null,
+        cashierId: principal.id,
+        occurredAt: occurredAt.toISOString(),
+        recordedAt: recordedAt.toISOString(),
+        businessDay: day,
+        lines: lines.map(lineResult),
+        tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount, reference: t.reference })),
+        gross: totals.gross,
+        discount: totals.discount,
+        tax: totals.tax,
+        net: totals.net,
+        total: totals.total,
+        changeDue: settled.change,
+      },
+    };
+  } catch (e) {
+    // Two posts of one sale raced: the loser reads the winner's result.
+    if (isUniqueViolation(e, 'sales_pkey')) {
+      const again = await findReplay(deps.db, req.id, requestSha);
+      if (again) return { sale: again, replayed: true };
+    }
+    throw e;
+  }
+}
+
+async function writeOutbox(tx: Transaction<Database>, event: SaleCompletedV1, requestId: string | null): Promise<void> {
+  await tx
+    .insertInto('outbox')
+    .values({ event_id: event.eventId, store_id: event.storeId, event_type: event.type, payload: JSON.stringify(event), request_id: requestId })
+    .execute();
+}
+
+function lineResult(l: {
+  line_no: number;
+  product_id: number;
+  sku: string;
+  quantity_milli: number;
+  unit_price: number;
+  gross: number;
+  discount: number;
+  net: number;
+  tax: number;
+  total: number;
+}) {
+  return {
+    lineNo: l.line_no,
+    productId: l.product_id,
+    sku: l.sku,
+    quantityMilli: l.quantity_milli,
+    unitPrice: l.unit_price,
+    gross: l.gross,
+    discount: l.discount,
+    net: l.net,
+    tax: l.tax,
+    total: l.total,
+  };
+}
+
+/** The stored result of sale `id`, or a 422 if it exists with other content; undefined when new. */
+async function findReplay(db: Kysely<Database>, id: string, requestSha: string): Promise<SaleResult | undefined> {
+  const sale = await loadSale(db, id);
+  if (!sale) return undefined;
+  if (sale.requestSha !== requestSha) throw new Problem('sale.id_conflict', `sale ${id} exists with different content`);
+  return sale.result;
+}
+
+export async function loadSale(db: Kysely<Database>, id: string): Promise<{ result: SaleResult; requestSha: string } | undefined> {
+  const s = await db.selectFrom('sales').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!s) return undefined;
+  const [lines, tenders] = await Promise.all([
+    db.selectFrom('sale_lines').selectAll().where('sale_id', '=', id).orderBy('line_no').execute(),
+    db.selectFrom('sale_tenders').selectAll().where('sale_id', '=', id).orderBy('tender_no').execute(),
+  ]);
+  return {
+    requestSha: s.request_sha256,
+    result: {
+      id: s.id,
+      storeId: s.store_id,
+      registerId: s.register_id,
+      cashierId: s.cashier_id,
+      occurredAt: s.occurred_at.toISOString(),
+      recordedAt: s.recorded_at.toISOString(),
+      businessDay: s.business_day,
+      lines: lines.map(lineResult),
+      tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount, reference: t.reference })),
+      gross: s.gross,
+      discount: s.discount,
+      tax: s.tax,
+      net: s.net,
+      total: s.total,
+      changeDue: s.change_due,
+    },
+  };
+}
+
+export function isUniqueViolation(e: unknown, constraint?: string): boolean {
+  const err = e as { code?: string; constraint?: string; message?: string };
+  if (err?.code !== '23505') return false;
+  return constraint === undefined || err.constraint === constraint || (err.message ?? '').includes(constraint);
+}

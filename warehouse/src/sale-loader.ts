@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import type { SaleCompletedV1 } from '@keel/core';
+import { type SaleLineRow, saleLineRows } from './sale-line-row.js';
+import type { Warehouse } from './warehouse.js';
+
+export interface SaleLoadResult {
+  /** Events whose lines were inserted by this call. */
+  loadedEvents: number;
+  /** Events not inserted: already in the warehouse, repeated in the batch, or unstorable. */
+  skippedEvents: number;
+  /** Sale lines inserted. */
+  rows: number;
+}
+
+/**
+ * Load a batch of sale events into `sale_lines` so that each event counts once in every figure,
+ * however often it is delivered: events already stored are dropped (one look-up per batch),
+ * repeats within the batch are dropped, and the rest go in ONE insert whose deduplication token
+ * is derived from the event ids, so retrying the same insert is a no-op. Assumes a single writer.
+ */
+export async function loadSaleEvents(wh: Warehouse, events: readonly SaleCompletedV1[]): Promise<SaleLoadResult> {
+  const candidates = new Map<string, SaleLineRow[]>();
+  for (const event of events) {
+    const rows = saleLineRows(event);
+    if (rows === null) continue;
+    const id = rows[0]?.event_id;
+    if (id !== undefined && !candidates.has(id)) candidates.set(id, rows);
+  }
+  if (candidates.size > 0) {
+    for (const id of await storedEventIds(wh, candidates)) candidates.delete(id);
+  }
+  const ids = [...candidates.keys()].sort();
+  const rows = ids.flatMap((id) => candidates.get(id) ?? []);
+  if (rows.length > 0) await wh.insertRows('sale_lines', rows, saleBatchToken(ids));
+  return { loadedEvents: ids.length, skippedEvents: events.length - ids.length, rows: rows.length };
+}
+
+/** The deduplication token of an insert of these events: sha256 hex of the sorted ids. */
+export function saleBatchToken(eventIds: readonly string[]): string {
+  return createHash('sha256').update([...eventIds].sort().join('\n')).digest('hex');
+}
+
+/** Event ids of the batch already in `sale_lines`. Store and day narrow the scan to few granules. */
+async function storedEventIds(wh: Warehouse, candidates: ReadonlyMap<string, readonly SaleLineRow[]>): Promise<string[]> {
+  const stores = new Set<number>();
+  const days = new Set<string>();
+  for (const rows of candidates.values()) {
+    const first = rows[0];
+    if (first === undefined) continue;
+    stores.add(first.store_id);
+    days.add(first.business_day);
+  }
+  const found = await wh.query<{ event_id: string }>(
+    `SELECT DISTINCT event_id FROM sale_lines
+WHERE store_id IN {stores:Array(UInt32)} AND business_day IN {days:Array(Date)} AND event_id IN {ids:Array(UUID)}`,
+    { stores: [...stores], days: [...days], ids: [...candidates.keys()] },
+  );
+  return found.map((r) => r.event_id.toLowerCase());
+}

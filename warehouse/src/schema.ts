@@ -1,0 +1,107 @@
+/**
+ * Warehouse schema: the DDL `migrate()` runs, in order, every statement idempotent.
+ *
+ * | table / view          | engine             | grain                               | fed by              |
+ * |-----------------------|--------------------|-------------------------------------|---------------------|
+ * | `sale_lines`          | MergeTree          | one row per sale line               | `loadSaleEvents`    |
+ * | `sales_store_hour`    | SummingMergeTree   | store x business day x business hour| `sales_store_hour_mv` |
+ * | `sales_store_day`     | SummingMergeTree   | store x business day                | `sales_store_day_mv`  |
+ *
+ * Aggregate measures: `lines` (sale lines), `tickets` (sales, counted on line_no = 1),
+ * `items_milli` (quantity, milli-units), `revenue` (sum of line totals, tax included), `net`, `tax`,
+ * `discount`, `cost` — all integer minor units. SummingMergeTree rows of one key may not be merged
+ * yet: always read them with sum() ... GROUP BY.
+ *
+ * Every table keeps `non_replicated_deduplication_window`, so an insert repeated with the same
+ * `insert_deduplication_token` is dropped. The aggregate tables need it too: ClickHouse (26.x) still
+ * pushes a block deduplicated in `sale_lines` through the views, with a token derived from the
+ * original (`deduplicate_blocks_in_dependent_materialized_views = 1`, which inserts set explicitly),
+ * and only the target's own deduplication drops it there.
+ */
+
+/** Tables the warehouse accepts inserts into. Aggregate tables are fed by views only. */
+export const INSERTABLE_TABLES = ['sale_lines'] as const;
+export type InsertableTable = (typeof INSERTABLE_TABLES)[number];
+
+export function isInsertableTable(table: string): table is InsertableTable {
+  return (INSERTABLE_TABLES as readonly string[]).includes(table);
+}
+
+const money = 'Int64 CODEC(T64, ZSTD(1))';
+
+const measures = `
+  lines UInt64,
+  tickets UInt64,
+  items_milli Int64,
+  revenue Int64,
+  net Int64,
+  tax Int64,
+  discount Int64,
+  cost Int64`;
+
+const measureSelect = `
+  count() AS lines,
+  countIf(line_no = 1) AS tickets,
+  sum(quantity_milli) AS items_milli,
+  sum(total) AS revenue,
+  sum(net) AS net,
+  sum(tax) AS tax,
+  sum(discount) AS discount,
+  sum(cost) AS cost`;
+
+export const SCHEMA_STATEMENTS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS sale_lines (
+  event_id UUID,
+  sale_id UUID,
+  store_id UInt32,
+  line_no UInt16,
+  occurred_at DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+  recorded_at DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+  business_day Date CODEC(Delta, ZSTD(1)),
+  business_hour UInt8,
+  register_id LowCardinality(String),
+  cashier_id LowCardinality(String),
+  product_id UInt64 CODEC(ZSTD(1)),
+  sku String CODEC(ZSTD(1)),
+  quantity_milli ${money},
+  unit_price ${money},
+  gross ${money},
+  discount ${money},
+  net ${money},
+  tax ${money},
+  total ${money},
+  cost ${money},
+  tax_code LowCardinality(String),
+  INDEX event_id_bloom event_id TYPE bloom_filter(0.01) GRANULARITY 4
+) ENGINE = MergeTree
+PARTITION BY toYYYYMM(business_day)
+ORDER BY (store_id, business_day, sale_id, line_no)
+SETTINGS non_replicated_deduplication_window = 1000`,
+
+  `CREATE TABLE IF NOT EXISTS sales_store_hour (
+  store_id UInt32,
+  business_day Date,
+  business_hour UInt8,${measures}
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(business_day)
+ORDER BY (store_id, business_day, business_hour)
+SETTINGS non_replicated_deduplication_window = 1000`,
+
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS sales_store_hour_mv TO sales_store_hour AS
+SELECT store_id, business_day, business_hour,${measureSelect}
+FROM sale_lines
+GROUP BY store_id, business_day, business_hour`,
+
+  `CREATE TABLE IF NOT EXISTS sales_store_day (
+  store_id UInt32,
+  business_day Date,${measures}
+) ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(business_day)
+ORDER BY (store_id, business_day)
+SETTINGS non_replicated_deduplication_window = 1000`,
+
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS sales_store_day_mv TO sales_store_day AS
+SELECT store_id, business_day,${measureSelect}
+FROM sale_lines
+GROUP BY store_id, business_day`,
+];

@@ -1,0 +1,4 @@
+import { openTempChdb } from './temp-chdb.js';
+import { describeWarehouseContract } from './warehouse-contract.js';
+
+describeWarehouseContract('chDB', () => openTempChdb('contract'));

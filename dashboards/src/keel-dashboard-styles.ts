@@ -127,23 +127,31 @@ export const dashboardStyles = css`
   }
   main {
     display: grid;
+    grid-template-columns: minmax(280px, 340px) minmax(0, 1fr);
+    align-items: stretch;
     gap: 16px;
   }
   .cards {
     display: grid;
-    grid-template-columns: repeat(auto-fit, minmax(210px, 1fr));
-    gap: 16px;
+    grid-template-columns: 1fr;
+    align-content: start;
+    gap: 12px;
   }
   .loading {
     opacity: 0.55;
     transition: opacity 0.2s;
   }
   .panel {
+    display: flex;
+    flex-direction: column;
     background: #fff;
     border: 1px solid var(--keel-border);
     border-radius: 12px;
     padding: 16px 20px 12px;
     min-width: 0;
+  }
+  keel-hourly-chart {
+    flex: 1 1 auto;
   }
   .panel-head {
     display: flex;
@@ -174,6 +182,17 @@ export const dashboardStyles = css`
     background: #1d4ed8;
     border-color: #1d4ed8;
     color: #fff;
+  }
+  @media (max-width: 860px) {
+    main {
+      grid-template-columns: minmax(0, 1fr);
+    }
+    .cards {
+      grid-template-columns: repeat(auto-fit, minmax(220px, 1fr));
+    }
+    keel-hourly-chart {
+      min-height: 320px;
+    }
   }
   @media (max-width: 600px) {
     :host {

@@ -48,6 +48,7 @@ export class KeelDashboard extends LitElement {
   #followToday = true;
   #inflight: AbortController | null = null;
   #clock: ReturnType<typeof setInterval> | null = null;
+  #retry: ReturnType<typeof setTimeout> | null = null;
   #stream = new SalesStream(STREAM_URL, {
     onSales: (storeIds) => {
       if (this.storeId === null || storeIds === null || storeIds.includes(this.storeId)) this.#refresh.request();
@@ -82,6 +83,8 @@ export class KeelDashboard extends LitElement {
     this.#inflight?.abort();
     if (this.#clock !== null) clearInterval(this.#clock);
     this.#clock = null;
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = null;
   }
 
   async #load(): Promise<void> {
@@ -107,6 +110,13 @@ export class KeelDashboard extends LitElement {
   #showError(err: unknown): void {
     this.error = err instanceof ApiProblem ? err.title : 'Something went wrong while loading the figures';
     if (!(err instanceof ApiProblem)) console.error(err);
+    // Try again later even if no `sales` event comes (the warehouse may be down while the stream is up).
+    if (this.#retry === null) {
+      this.#retry = setTimeout(() => {
+        this.#retry = null;
+        this.#refresh.request();
+      }, 15_000);
+    }
   }
 
   #select(change: Partial<DashboardQuery>): void {
@@ -170,15 +180,15 @@ export class KeelDashboard extends LitElement {
             <input type="date" required .value=${this.day} @change=${this.#onDay} />
           </label>
           ${this.day === localDay() ? nothing : html`<button class="today" @click=${() => this.#select({ day: localDay() })}>Today</button>`}
-          <span class="status ${this.status}" data-testid="status" role="status">
-            <span class="dot" aria-hidden="true"></span>${STATUS_TEXT[this.status]}
-          </span>
+          <span class="status ${this.status}" role="status"
+            ><span class="dot" aria-hidden="true"></span><span data-testid="status">${STATUS_TEXT[this.status]}</span></span
+          >
         </div>
       </header>
       ${
         this.error
-          ? html`<div class="error" role="alert" data-testid="error">
-              <span>${this.error}</span>
+          ? html`<div class="error" role="alert">
+              <span data-testid="error">${this.error}</span>
               <button @click=${() => {
                 this.error = null;
               }} aria-label="Dismiss error">Dismiss</button>

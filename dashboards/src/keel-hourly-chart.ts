@@ -1,6 +1,6 @@
 import { formatMoney } from '@keel/core';
 import { LitElement, type PropertyValues, css, html, unsafeCSS } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import type { HourlySeries } from './dashboard-api.js';
@@ -28,23 +28,30 @@ export class KeelHourlyChart extends LitElement {
     unsafeCSS(uplotCss),
     css`
       :host {
-        display: block;
+        display: flex;
+        flex-direction: column;
         min-width: 0;
+        min-height: 280px;
+      }
+      .readout {
+        min-height: 1.5em;
+        margin-bottom: 4px;
+        font-size: 1rem;
+        color: #374151;
+        font-variant-numeric: tabular-nums;
+      }
+      .readout strong {
+        color: ${unsafeCSS(INK)};
       }
       .box {
-        width: 100%;
-        min-height: 220px;
+        position: relative;
+        flex: 1 1 auto;
+        min-height: 240px;
       }
-      .uplot {
+      .box > .uplot {
+        position: absolute;
+        inset: 0;
         font-family: inherit;
-      }
-      .u-legend {
-        font-size: 1rem;
-        color: ${unsafeCSS(INK)};
-        margin-top: 4px;
-      }
-      .u-legend .u-marker {
-        border-radius: 3px;
       }
     `,
   ];
@@ -53,12 +60,19 @@ export class KeelHourlyChart extends LitElement {
   @property() currency = 'EUR';
   @property() kind: HourlyChartKind = 'bars';
 
+  /** Hour under the pointer, for the readout. */
+  @state() private hoverIdx: number | null = null;
+
   #plot: uPlot | null = null;
   #resize: ResizeObserver | null = null;
   #width = 0;
+  #height = 0;
 
   override render() {
-    return html`<div class="box" role="img" aria-label=${this.#describe()}></div>`;
+    return html`
+      <div class="readout" aria-hidden="true">${this.#readout()}</div>
+      <div class="box" role="img" aria-label=${this.#describe()}></div>
+    `;
   }
 
   override firstUpdated(): void {
@@ -67,9 +81,12 @@ export class KeelHourlyChart extends LitElement {
 
   #observe(): void {
     this.#resize = new ResizeObserver((entries) => {
-      const width = Math.floor(entries[0]?.contentRect.width ?? 0);
-      if (width > 0 && width !== this.#width) {
+      const rect = entries[0]?.contentRect;
+      const width = Math.floor(rect?.width ?? 0);
+      const height = Math.floor(rect?.height ?? 0);
+      if (width > 0 && height > 0 && (width !== this.#width || height !== this.#height)) {
         this.#width = width;
+        this.#height = height;
         if (this.#plot) this.#plot.setSize(this.#size());
         else this.#create();
       }
@@ -96,6 +113,7 @@ export class KeelHourlyChart extends LitElement {
     this.#plot?.destroy();
     this.#plot = null;
     this.#width = 0;
+    this.#height = 0;
   }
 
   #box(): HTMLElement {
@@ -103,7 +121,7 @@ export class KeelHourlyChart extends LitElement {
   }
 
   #size(): { width: number; height: number } {
-    return { width: this.#width, height: Math.round(Math.min(380, Math.max(220, this.#width * 0.34))) };
+    return { width: this.#width, height: this.#height };
   }
 
   #data(): uPlot.AlignedData {
@@ -112,23 +130,44 @@ export class KeelHourlyChart extends LitElement {
     return [s.hour, s.revenue];
   }
 
-  #describe(): string {
+  /** Busiest hour, as [hour, revenue], or null when nothing was sold. */
+  #peak(): [number, number] | null {
     const s = this.series;
-    if (!s || s.revenue.length === 0) return 'Revenue per hour: no data yet';
-    let peak = 0;
-    s.revenue.forEach((v, i) => {
-      if (v > (s.revenue[peak] ?? 0)) peak = i;
-    });
-    const top = s.revenue[peak] ?? 0;
-    if (top <= 0) return 'Revenue per hour: no sales yet';
-    const hour = s.hour[peak] ?? peak;
-    return `Revenue per hour; busiest hour ${pad2(hour)}:00 with ${formatMoney(top, this.currency)}`;
+    if (!s) return null;
+    let best: [number, number] | null = null;
+    for (let i = 0; i < s.revenue.length; i++) {
+      const v = s.revenue[i] ?? 0;
+      if (v > 0 && (best === null || v > best[1])) best = [s.hour[i] ?? i, v];
+    }
+    return best;
+  }
+
+  #describe(): string {
+    if (!this.series) return 'Revenue per hour: loading';
+    const peak = this.#peak();
+    if (!peak) return 'Revenue per hour: no sales';
+    return `Revenue per hour; busiest hour ${pad2(peak[0])}:00 with ${formatMoney(peak[1], this.currency)}`;
+  }
+
+  #readout() {
+    const s = this.series;
+    if (!s) return '';
+    const i = this.hoverIdx;
+    if (i !== null && s.hour[i] !== undefined) {
+      const h = s.hour[i] as number;
+      const tickets = s.tickets[i] ?? 0;
+      return html`<strong>${pad2(h)}:00–${pad2(h + 1)}:00</strong> · ${formatMoney(s.revenue[i] ?? 0, this.currency)} ·
+        ${tickets} ${tickets === 1 ? 'ticket' : 'tickets'}`;
+    }
+    const peak = this.#peak();
+    return peak
+      ? html`Busiest hour <strong>${pad2(peak[0])}:00</strong> · ${formatMoney(peak[1], this.currency)}`
+      : 'No sales yet';
   }
 
   #create(): void {
     this.#plot?.destroy();
-    const currency = this.currency;
-    const yFmt = axisMoney(currency);
+    const yFmt = axisMoney(this.currency);
     const bars = this.kind === 'bars';
     const opts: uPlot.Options = {
       ...this.#size(),
@@ -150,14 +189,15 @@ export class KeelHourlyChart extends LitElement {
         {
           stroke: INK,
           font: FONT,
-          size: 72,
+          space: 44,
+          size: (_u, values) => 20 + 8 * Math.max(3, ...(values ?? []).map((v) => v.length)),
           grid: { stroke: GRID, width: 1 },
           ticks: { show: false },
           values: (_u, splits) => splits.map(yFmt),
         },
       ],
       series: [
-        { label: 'Hour', value: (_u, h) => (h == null ? '—' : `${pad2(h)}:00–${pad2(h + 1)}:00`) },
+        { label: 'Hour' },
         {
           label: 'Revenue',
           stroke: ACCENT,
@@ -165,11 +205,17 @@ export class KeelHourlyChart extends LitElement {
           fill: bars ? 'rgba(29, 78, 216, 0.85)' : 'rgba(29, 78, 216, 0.12)',
           paths: bars ? uPlot.paths.bars?.({ size: [0.72, 64], align: 0 }) : uPlot.paths.stepped?.({ align: 1 }),
           points: { show: false },
-          value: (_u, v) => (v == null ? '—' : formatMoney(v, currency)),
         },
       ],
       cursor: { drag: { x: false, y: false }, points: { show: !bars } },
-      legend: { live: true },
+      legend: { show: false },
+      hooks: {
+        setCursor: [
+          (u) => {
+            this.hoverIdx = u.cursor.idx ?? null;
+          },
+        ],
+      },
     };
     this.#plot = new uPlot(opts, this.#data(), this.#box());
   }

@@ -11,7 +11,7 @@ export class KeelStat extends LitElement {
       background: var(--keel-card-bg, #fff);
       border: 1px solid var(--keel-border, #d8dde6);
       border-radius: 12px;
-      padding: 16px 20px 18px;
+      padding: 12px 18px 14px;
       min-width: 0;
     }
     .label {
@@ -22,8 +22,8 @@ export class KeelStat extends LitElement {
       color: var(--keel-muted, #4a5568);
     }
     .value {
-      margin-top: 6px;
-      font-size: clamp(1.9rem, 2.6vw + 0.9rem, 2.75rem);
+      margin-top: 2px;
+      font-size: 2.5rem;
       font-weight: 700;
       line-height: 1.1;
       color: var(--keel-ink, #111827);
@@ -33,7 +33,7 @@ export class KeelStat extends LitElement {
       text-overflow: ellipsis;
     }
     .sub {
-      margin-top: 6px;
+      margin-top: 4px;
       font-size: 0.95rem;
       color: var(--keel-muted, #4a5568);
       font-variant-numeric: tabular-nums;

@@ -4,7 +4,7 @@ import { EventLoader, InProcessBus, JetStreamLoader, NatsPublisher, type OutboxD
 import { type Warehouse, openWarehouse } from '@keel/warehouse';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection, connect } from '@nats-io/transport-node';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { TokenVerifier } from './api-tokens.js';
 import { buildApp } from './app.js';
@@ -31,7 +31,8 @@ export interface KeelServer {
 }
 
 export interface StartOptions {
-  readonly logger?: FastifyServerOptions['logger'];
+  /** Where JSON log lines go (default stdout). */
+  readonly logStream?: { write(line: string): void };
   /** Serve the built dashboards from here (default: @keel/dashboards' dist when built). */
   readonly dashboardsDist?: string | null;
   /** Start the API without listening (for app.inject). */
@@ -49,7 +50,11 @@ async function defaultDashboardsDist(): Promise<string | undefined> {
 
 /** The composition root: open every backend named by config, wire them, and serve. */
 export async function startKeel(config: KeelConfig, options: StartOptions = {}): Promise<KeelServer> {
-  const logger = options.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] };
+  const logger = {
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+    ...(options.logStream ? { stream: options.logStream } : {}),
+  };
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   const { db } = database;
   const schemaVersion = await migrate(db);

@@ -41,8 +41,14 @@ export class PGlitePool {
   }
 
   async query(sql: string, params?: readonly unknown[]): Promise<{ command: string; rowCount: number; rows: unknown[] }> {
-    const result = await this.#db.query(sql, params as unknown[]);
     const command = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
+    if ((params?.length ?? 0) === 0 && /;\s*\S/.test(sql)) {
+      // Several statements (a migration): the simple protocol, as pg does for parameterless text.
+      const results = await this.#db.exec(sql);
+      const last = results.at(-1);
+      return { command, rowCount: last?.affectedRows ?? 0, rows: last?.rows ?? [] };
+    }
+    const result = await this.#db.query(sql, params as unknown[]);
     return { command, rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };
   }
 

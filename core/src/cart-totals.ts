@@ -1,4 +1,4 @@
-import { type Money, ZERO, allocate, divRound, extend, money } from './money.js';
+import { allocate, divRound, extend, type Money, money, ZERO } from './money.js';
 import { type TaxRate, type TaxRounding, taxOn } from './tax.js';
 
 /** A discount: a percentage in basis points (1000 = 10%) or a fixed amount. */

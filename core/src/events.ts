@@ -63,7 +63,15 @@ export function parseEvent(raw: unknown): ParsedEvent {
   const e = raw as Record<string, unknown>;
   if (e.type !== 'SaleCompleted') return { ok: false, reason: `unknown event type ${String(e.type)}` };
   if (e.version !== 1) return { ok: false, reason: `unsupported SaleCompleted version ${String(e.version)}` };
-  if (!isStr(e.eventId) || !isStr(e.saleId) || !isInt(e.storeId) || !isStr(e.occurredAt) || !isStr(e.recordedAt) || !isStr(e.businessDay) || !isInt(e.businessHour)) {
+  if (
+    !isStr(e.eventId) ||
+    !isStr(e.saleId) ||
+    !isInt(e.storeId) ||
+    !isStr(e.occurredAt) ||
+    !isStr(e.recordedAt) ||
+    !isStr(e.businessDay) ||
+    !isInt(e.businessHour)
+  ) {
     return { ok: false, reason: 'missing ids or times' };
   }
   if (!Array.isArray(e.lines) || !Array.isArray(e.tenders)) return { ok: false, reason: 'missing lines or tenders' };

@@ -9,7 +9,8 @@ export class MoneyError extends Error {}
 /** Make a Money from an integer number of minor units; throws on fractions, NaN and unsafe integers. */
 export function money(minor: number): Money {
   if (!Number.isSafeInteger(minor)) throw new MoneyError(`not an integer amount of minor units: ${minor}`);
-  return minor as Money;
+  // -0 (e.g. a refund line's zero share) would print as "-€0.00": normalise it to 0.
+  return (minor === 0 ? 0 : minor) as Money;
 }
 
 export const ZERO: Money = 0 as Money;
@@ -60,10 +61,12 @@ export function allocate(total: Money, weights: readonly number[]): Money[] {
     return { floor: Number(exact), rem };
   });
   let left = abs - parts.reduce((s, p) => s + p.floor, 0);
-  const order = parts.map((p, i) => i).sort((a, b) => {
-    const d = (parts[b] as { rem: bigint }).rem - (parts[a] as { rem: bigint }).rem;
-    return d > 0n ? 1 : d < 0n ? -1 : a - b;
-  });
+  const order = parts
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const d = (parts[b] as { rem: bigint }).rem - (parts[a] as { rem: bigint }).rem;
+      return d > 0n ? 1 : d < 0n ? -1 : a - b;
+    });
   const out = parts.map((p) => p.floor);
   for (const i of order) {
     if (left <= 0) break;

@@ -2,15 +2,7 @@
  * Every permission a route or action can require. Routes declare one of these (or 'public');
  * the server refuses to start when a route declares none.
  */
-export const PERMISSIONS = [
-  'health.read',
-  'catalog.read',
-  'catalog.write',
-  'sales.create',
-  'sales.refund',
-  'dashboards.view',
-  'costs.view',
-] as const;
+export const PERMISSIONS = ['health.read', 'catalog.read', 'catalog.write', 'sales.create', 'sales.refund', 'dashboards.view', 'costs.view'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export type RoleName = 'owner' | 'manager' | 'cashier' | 'analyst';

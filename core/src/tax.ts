@@ -1,4 +1,4 @@
-import { type Money, divRound, money } from './money.js';
+import { divRound, type Money, money } from './money.js';
 
 /**
  * A tax rate in basis points (2000 = 20%). Inclusive: the shelf price already contains the tax

@@ -23,6 +23,12 @@ export interface DashboardDeps {
 
 /** The live dashboard's API: figures from the warehouse views, and a server-sent event stream that says when to refetch. */
 export const dashboardRoutes: FastifyPluginAsync<{ deps: DashboardDeps }> = async (app, { deps }) => {
+  // Open event streams never finish by themselves: end them when the server closes, so it can.
+  const streams = new Set<{ end(): void }>();
+  app.addHook('preClose', async () => {
+    for (const s of streams) s.end();
+  });
+
   app.get('/api/v1/stores', { config: { permission: 'dashboards.view' } }, async () => {
     return (await deps.reference.stores()).map((s) => ({ id: s.id, name: s.name }));
   });
@@ -69,9 +75,11 @@ export const dashboardRoutes: FastifyPluginAsync<{ deps: DashboardDeps }> = asyn
       res.write(`event: sales\ndata: ${JSON.stringify({ storeIds, at: new Date().toISOString() })}\n\n`);
     });
     const ping = setInterval(() => res.write(': ping\n\n'), deps.pingMs ?? 15_000);
+    streams.add(res);
     request.raw.on('close', () => {
       clearInterval(ping);
       unsubscribe();
+      streams.delete(res);
     });
   });
 };

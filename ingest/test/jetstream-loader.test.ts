@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { SaleCompletedV1 } from '@keel/core';
+import { type Warehouse, dailyTotals, openWarehouse } from '@keel/warehouse';
+import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventLoader } from '../src/event-loader.js';
+import { JetStreamLoader } from '../src/jetstream-loader.js';
+import { type StreamNames, ensureStream, eventSubject } from '../src/jetstream-setup.js';
+
+/** The loader on real NATS JetStream and chDB: redelivery, replays and poison messages. */
+const tag = randomUUID().replace(/-/g, '').slice(0, 10);
+const names: StreamNames = { stream: `KEEL_INGEST_${tag}`, subjectPrefix: `keelingest${tag}`, consumer: `wh_${tag}` };
+let nc: NatsConnection;
+let js: JetStreamClient;
+let wh: Warehouse;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'keel-ingest-'));
+  wh = await openWarehouse({ dataDir: dir });
+  await wh.migrate();
+  nc = await connect({ servers: 'nats://127.0.0.1:4222' });
+  js = jetstream(nc);
+  await ensureStream(await jetstreamManager(nc), names);
+});
+
+afterAll(async () => {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.delete(names.stream).catch(() => undefined);
+  await nc.drain();
+  await wh.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function sale(storeId: number, total: number): SaleCompletedV1 {
+  return {
+    type: 'SaleCompleted',
+    version: 1,
+    eventId: randomUUID(),
+    storeId,
+    saleId: randomUUID(),
+    occurredAt: '2026-11-24T10:00:00.000Z',
+    recordedAt: '2026-11-24T10:00:01.000Z',
+    businessDay: '2026-11-24',
+    businessHour: 11,
+    registerId: 'till-1',
+    cashierId: 'c1',
+    currency: 'EUR',
+    lines: [{ lineNo: 1, productId: 1, sku: 'A', quantityMilli: 1000, unitPrice: total, gross: total, discount: 0, net: total - 10, tax: 10, total, cost: 5, taxCode: 'standard' }],
+    tenders: [{ kind: 'cash', amount: total }],
+    total,
+    tax: 10,
+    discount: 0,
+  };
+}
+
+async function storeTotal(storeId: number): Promise<{ revenue: number; tickets: number }> {
+  const rows = await dailyTotals(wh, { from: '2026-11-24', to: '2026-11-24', storeId });
+  return { revenue: rows.reduce((s, r) => s + r.revenue, 0), tickets: rows.reduce((s, r) => s + r.tickets, 0) };
+}
+
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 150 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+describe('JetStream loader', () => {
+  it('counts an event once even when it is published again under a new message id, and skips poison messages', async () => {
+    const seen: number[][] = [];
+    const loader = new EventLoader(wh, (ids) => seen.push([...ids]));
+    const consumer = new JetStreamLoader(js, names, loader, { batchRows: 50, batchMs: 50 });
+    await consumer.start();
+    const events = Array.from({ length: 120 }, (_, i) => sale(7, 100 + i));
+    for (const e of events) await js.publish(eventSubject(names, 7, e.type), JSON.stringify(e), { msgID: e.eventId });
+    // Garbage and an unknown version must not stop the stream.
+    await js.publish(eventSubject(names, 7, 'SaleCompleted'), 'not json at all');
+    await js.publish(eventSubject(names, 7, 'SaleCompleted'), JSON.stringify({ ...events[0], version: 99, eventId: randomUUID() }));
+    // The same events again, as after a relay crash past JetStream's duplicate window (new msg ids).
+    for (const e of events.slice(0, 30)) await js.publish(eventSubject(names, 7, e.type), JSON.stringify(e), { msgID: `again-${e.eventId}` });
+    const expected = events.reduce((s, e) => s + e.total, 0);
+    await waitFor(async () => (await storeTotal(7)).tickets >= 120 && loader.droppedTotal >= 2);
+    await consumer.stop();
+    expect(await storeTotal(7)).toEqual({ revenue: expected, tickets: 120 });
+    expect(loader.droppedTotal).toBe(2);
+    expect(seen.flat().every((id) => id === 7)).toBe(true);
+    const info = await (await jetstreamManager(nc)).consumers.info(names.stream, names.consumer);
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(0);
+  });
+
+  it('flushes and acks its partial batch when stopped, and a restarted loader carries on', async () => {
+    const loader = new EventLoader(wh);
+    // A long batch window: only stop() can flush these.
+    const first = new JetStreamLoader(js, names, loader, { batchRows: 10_000, batchMs: 60_000 });
+    await first.start();
+    const events = Array.from({ length: 40 }, (_, i) => sale(8, 1000 + i));
+    for (const e of events.slice(0, 20)) await js.publish(eventSubject(names, 8, e.type), JSON.stringify(e), { msgID: e.eventId });
+    await new Promise((r) => setTimeout(r, 500));
+    await first.stop();
+    expect((await storeTotal(8)).tickets).toBe(20);
+    const second = new JetStreamLoader(js, names, loader, { batchRows: 100, batchMs: 50 });
+    await second.start();
+    for (const e of events.slice(20)) await js.publish(eventSubject(names, 8, e.type), JSON.stringify(e), { msgID: e.eventId });
+    await waitFor(async () => (await storeTotal(8)).tickets >= 40);
+    await second.stop();
+    expect(await storeTotal(8)).toEqual({ revenue: events.reduce((s, e) => s + e.total, 0), tickets: 40 });
+  });
+});

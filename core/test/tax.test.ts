@@ -13,7 +13,11 @@ function divRoundRef(n: bigint, d: bigint): bigint {
 
 const rate = (basisPoints: number, inclusive: boolean): TaxRate => ({ code: `r${basisPoints}`, basisPoints, inclusive });
 /** Real-world rates (0%, 5.5%, 7%, 20%, 21%...) and anything up to 100%, plus odd ones above. */
-const basisPoints = fc.oneof(fc.constantFrom(0, 250, 550, 700, 800, 1000, 1900, 2000, 2100, 2500, 2700), fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 50_000 }));
+const basisPoints = fc.oneof(
+  fc.constantFrom(0, 250, 550, 700, 800, 1000, 1900, 2000, 2100, 2500, 2700),
+  fc.integer({ min: 0, max: 10_000 }),
+  fc.integer({ min: 0, max: 50_000 }),
+);
 /** Up to ±10 million in major units: far beyond any sale, well inside the safe range once multiplied by a rate. */
 const amount = fc.integer({ min: -1_000_000_000, max: 1_000_000_000 });
 

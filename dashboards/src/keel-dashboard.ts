@@ -1,17 +1,17 @@
 import { divRound, formatMoney } from '@keel/core';
-import { LitElement, html, nothing } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { CoalescedTask } from './coalesced-task.js';
 import {
   ApiProblem,
   type DashboardQuery,
   type DashboardSummary,
-  type HourlySeries,
-  STREAM_URL,
-  type StoreRef,
   fetchHourly,
   fetchStores,
   fetchSummary,
+  type HourlySeries,
+  STREAM_URL,
+  type StoreRef,
 } from './dashboard-api.js';
 import { dashboardStyles } from './keel-dashboard-styles.js';
 import type { HourlyChartKind } from './keel-hourly-chart.js';
@@ -202,9 +202,10 @@ export class KeelDashboard extends LitElement {
             <h2 id="chart-title">Revenue per hour</h2>
             <div class="toggle" role="group" aria-label="Chart style">
               ${(['bars', 'line'] as const).map(
-                (kind) => html`<button aria-pressed=${this.chartKind === kind ? 'true' : 'false'} @click=${() => {
-                  this.chartKind = kind;
-                }}>${kind === 'bars' ? 'Bars' : 'Line'}</button>`,
+                (kind) =>
+                  html`<button aria-pressed=${this.chartKind === kind ? 'true' : 'false'} @click=${() => {
+                    this.chartKind = kind;
+                  }}>${kind === 'bars' ? 'Bars' : 'Line'}</button>`,
               )}
             </div>
           </div>

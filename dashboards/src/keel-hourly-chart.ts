@@ -1,5 +1,5 @@
 import { formatMoney } from '@keel/core';
-import { LitElement, type PropertyValues, css, html, unsafeCSS } from 'lit';
+import { css, html, LitElement, type PropertyValues, unsafeCSS } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
@@ -160,9 +160,7 @@ export class KeelHourlyChart extends LitElement {
         ${tickets} ${tickets === 1 ? 'ticket' : 'tickets'}`;
     }
     const peak = this.#peak();
-    return peak
-      ? html`Busiest hour <strong>${pad2(peak[0])}:00</strong> · ${formatMoney(peak[1], this.currency)}`
-      : 'No sales yet';
+    return peak ? html`Busiest hour <strong>${pad2(peak[0])}:00</strong> · ${formatMoney(peak[1], this.currency)}` : 'No sales yet';
   }
 
   #create(): void {

@@ -1,5 +1,5 @@
-import { type SaleCompletedV1, parseEvent } from '@keel/core';
-import { type Warehouse, loadSaleEvents } from '@keel/warehouse';
+import { parseEvent, type SaleCompletedV1 } from '@keel/core';
+import { loadSaleEvents, type Warehouse } from '@keel/warehouse';
 
 /** What one ingestion step decides for one message. */
 export type StepResult<T> = { kind: 'ok'; value: T } | { kind: 'drop'; reason: string };

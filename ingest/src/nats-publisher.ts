@@ -1,6 +1,6 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
-import { type StreamNames, eventSubject } from './jetstream-setup.js';
+import { eventSubject, type StreamNames } from './jetstream-setup.js';
 import type { EventPublisher, OutboxEvent } from './outbox-relay.js';
 
 /**

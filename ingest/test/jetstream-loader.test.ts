@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SaleCompletedV1 } from '@keel/core';
-import { type Warehouse, dailyTotals, openWarehouse } from '@keel/warehouse';
+import { dailyTotals, openWarehouse, type Warehouse } from '@keel/warehouse';
 import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type NatsConnection, connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLoader } from '../src/event-loader.js';
 import { JetStreamLoader } from '../src/jetstream-loader.js';
-import { type StreamNames, ensureStream, eventSubject } from '../src/jetstream-setup.js';
+import { ensureStream, eventSubject, type StreamNames } from '../src/jetstream-setup.js';
 
 /** The loader on real NATS JetStream and chDB: redelivery, replays and poison messages. */
 const tag = randomUUID().replace(/-/g, '').slice(0, 10);
@@ -50,7 +50,22 @@ function sale(storeId: number, total: number): SaleCompletedV1 {
     registerId: 'till-1',
     cashierId: 'c1',
     currency: 'EUR',
-    lines: [{ lineNo: 1, productId: 1, sku: 'A', quantityMilli: 1000, unitPrice: total, gross: total, discount: 0, net: total - 10, tax: 10, total, cost: 5, taxCode: 'standard' }],
+    lines: [
+      {
+        lineNo: 1,
+        productId: 1,
+        sku: 'A',
+        quantityMilli: 1000,
+        unitPrice: total,
+        gross: total,
+        discount: 0,
+        net: total - 10,
+        tax: 10,
+        total,
+        cost: 5,
+        taxCode: 'standard',
+      },
+    ],
     tenders: [{ kind: 'cash', amount: total }],
     total,
     tax: 10,

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type NatsConnection, connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StreamNames, ensureStream } from '../src/jetstream-setup.js';
+import { ensureStream, type StreamNames } from '../src/jetstream-setup.js';
 import { NatsPublisher } from '../src/nats-publisher.js';
 import { type OutboxDatabase, OutboxRelay, outboxBacklog } from '../src/outbox-relay.js';
 
@@ -25,7 +25,9 @@ async function admin(statement: string): Promise<void> {
 
 beforeAll(async () => {
   await admin(`CREATE DATABASE ${dbName}`);
-  db = new Kysely<OutboxDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:5432/${dbName}` }) }) });
+  db = new Kysely<OutboxDatabase>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:5432/${dbName}` }) }),
+  });
   await sql`CREATE TABLE outbox (id bigserial PRIMARY KEY, event_id uuid NOT NULL UNIQUE, store_id integer NOT NULL, event_type text NOT NULL,
     payload jsonb NOT NULL, request_id text, created_at timestamptz NOT NULL DEFAULT now(), published_at timestamptz)`.execute(db);
   nc = await connect({ servers: 'nats://127.0.0.1:4222' });
@@ -43,7 +45,9 @@ describe('outbox relay', () => {
     const ids = Array.from({ length: 25 }, () => randomUUID());
     await db
       .insertInto('outbox')
-      .values(ids.map((id) => ({ event_id: id, store_id: 3, event_type: 'SaleCompleted', payload: JSON.stringify({ eventId: id }), request_id: 'req-1' }) as never))
+      .values(
+        ids.map((id) => ({ event_id: id, store_id: 3, event_type: 'SaleCompleted', payload: JSON.stringify({ eventId: id }), request_id: 'req-1' }) as never),
+      )
       .execute();
     const relay = new OutboxRelay(db, new NatsPublisher(jetstream(nc, { timeout: 1000 }), names), { batchRows: 10, idleMs: 20 });
     // No stream yet: publishes are refused, nothing may be marked.

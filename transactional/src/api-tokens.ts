@@ -13,7 +13,10 @@ import type { Principal } from './principal.js';
 export async function createApiToken(db: Kysely<Database>, name: string, role: RoleName): Promise<string> {
   if (!(role in ROLE_PERMISSIONS)) throw new RangeError(`unknown role ${role}`);
   const token = `keel_${randomBytes(24).toString('base64url')}`;
-  await db.insertInto('api_tokens').values({ name, role, token_sha256: sha256Hex(token) }).execute();
+  await db
+    .insertInto('api_tokens')
+    .values({ name, role, token_sha256: sha256Hex(token) })
+    .execute();
   return token;
 }
 

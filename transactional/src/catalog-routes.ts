@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database, ProductRow } from './database.js';
-import { type Principal, can } from './principal.js';
+import { can, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
 import { isUniqueViolation } from './sale-service.js';
@@ -68,43 +68,55 @@ export const catalogRoutes: FastifyPluginAsync<{ deps: CatalogDeps }> = async (a
     if (code !== undefined && !(await reference.taxClass(code))) throw new Problem('tax_class.unknown', `no tax class "${code}"`);
   }
 
-  app.post<{ Body: Static<typeof ProductInput> }>('/api/v1/products', { schema: { body: ProductInput }, config: { permission: 'catalog.write' } }, async (request, reply) => {
-    const b = request.body;
-    await checkTaxClass(b.taxClass);
-    try {
-      const row = await db
-        .insertInto('products')
-        .values({ sku: b.sku, barcode: b.barcode ?? null, name: b.name, price: b.price, cost: b.cost, tax_class: b.taxClass, active: b.active ?? true })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      reply.code(201).header('location', `/api/v1/products/${row.id}`);
+  app.post<{ Body: Static<typeof ProductInput> }>(
+    '/api/v1/products',
+    { schema: { body: ProductInput }, config: { permission: 'catalog.write' } },
+    async (request, reply) => {
+      const b = request.body;
+      await checkTaxClass(b.taxClass);
+      try {
+        const row = await db
+          .insertInto('products')
+          .values({ sku: b.sku, barcode: b.barcode ?? null, name: b.name, price: b.price, cost: b.cost, tax_class: b.taxClass, active: b.active ?? true })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        reply.code(201).header('location', `/api/v1/products/${row.id}`);
+        return present(row, request.principal as Principal);
+      } catch (e) {
+        throw conflictProblem(e) ?? e;
+      }
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/api/v1/products',
+    { schema: { querystring: ListQuery }, config: { permission: 'catalog.read' } },
+    async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? 100;
+      let query = db
+        .selectFrom('products')
+        .selectAll()
+        .where('id', '>', q.after ?? 0)
+        .orderBy('id')
+        .limit(limit);
+      if (q.barcode) query = query.where('barcode', '=', q.barcode);
+      if (q.sku) query = query.where('sku', '=', q.sku);
+      const rows = await query.execute();
+      const last = rows.at(-1);
+      return { items: rows.map((r) => present(r, request.principal as Principal)), next: rows.length === limit && last ? last.id : null };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/products/:id',
+    { schema: { params: IdParams }, config: { permission: 'catalog.read' } },
+    async (request) => {
+      const row = await db.selectFrom('products').selectAll().where('id', '=', request.params.id).executeTakeFirst();
+      if (!row) throw new Problem('product.not_found');
       return present(row, request.principal as Principal);
-    } catch (e) {
-      throw conflictProblem(e) ?? e;
-    }
-  });
-
-  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/products', { schema: { querystring: ListQuery }, config: { permission: 'catalog.read' } }, async (request) => {
-    const q = request.query;
-    const limit = q.limit ?? 100;
-    let query = db
-      .selectFrom('products')
-      .selectAll()
-      .where('id', '>', q.after ?? 0)
-      .orderBy('id')
-      .limit(limit);
-    if (q.barcode) query = query.where('barcode', '=', q.barcode);
-    if (q.sku) query = query.where('sku', '=', q.sku);
-    const rows = await query.execute();
-    const last = rows.at(-1);
-    return { items: rows.map((r) => present(r, request.principal as Principal)), next: rows.length === limit && last ? last.id : null };
-  });
-
-  app.get<{ Params: Static<typeof IdParams> }>('/api/v1/products/:id', { schema: { params: IdParams }, config: { permission: 'catalog.read' } }, async (request) => {
-    const row = await db.selectFrom('products').selectAll().where('id', '=', request.params.id).executeTakeFirst();
-    if (!row) throw new Problem('product.not_found');
-    return present(row, request.principal as Principal);
-  });
+    },
+  );
 
   app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof ProductPatch> }>(
     '/api/v1/products/:id',

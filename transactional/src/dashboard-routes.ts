@@ -1,8 +1,8 @@
+import { hourlySales, salesSummary, type Warehouse } from '@keel/warehouse';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { type Warehouse, hourlySales, salesSummary } from '@keel/warehouse';
 import type { LiveFeed } from './live-feed.js';
-import { type Principal, can } from './principal.js';
+import { can, type Principal } from './principal.js';
 import type { ReferenceData } from './reference-data.js';
 
 const DayQuery = Type.Object(
@@ -33,33 +33,41 @@ export const dashboardRoutes: FastifyPluginAsync<{ deps: DashboardDeps }> = asyn
     return (await deps.reference.stores()).map((s) => ({ id: s.id, name: s.name }));
   });
 
-  app.get<{ Querystring: Static<typeof DayQuery> }>('/api/v1/dashboard/summary', { schema: { querystring: DayQuery }, config: { permission: 'dashboards.view' } }, async (request) => {
-    const { day, store } = request.query;
-    const s = await salesSummary(deps.warehouse, { day, storeId: store });
-    const seesCosts = can(request.principal as Principal, 'costs.view');
-    return {
-      day,
-      storeId: store ?? null,
-      currency: deps.currency,
-      revenue: s.revenue,
-      net: s.net,
-      tax: s.tax,
-      discount: s.discount,
-      cost: seesCosts ? s.cost : null,
-      margin: seesCosts ? s.margin : null,
-      tickets: s.tickets,
-      lines: s.lines,
-      itemsMilli: s.itemsMilli,
-      asOf: new Date().toISOString(),
-    };
-  });
+  app.get<{ Querystring: Static<typeof DayQuery> }>(
+    '/api/v1/dashboard/summary',
+    { schema: { querystring: DayQuery }, config: { permission: 'dashboards.view' } },
+    async (request) => {
+      const { day, store } = request.query;
+      const s = await salesSummary(deps.warehouse, { day, storeId: store });
+      const seesCosts = can(request.principal as Principal, 'costs.view');
+      return {
+        day,
+        storeId: store ?? null,
+        currency: deps.currency,
+        revenue: s.revenue,
+        net: s.net,
+        tax: s.tax,
+        discount: s.discount,
+        cost: seesCosts ? s.cost : null,
+        margin: seesCosts ? s.margin : null,
+        tickets: s.tickets,
+        lines: s.lines,
+        itemsMilli: s.itemsMilli,
+        asOf: new Date().toISOString(),
+      };
+    },
+  );
 
-  app.get<{ Querystring: Static<typeof DayQuery> }>('/api/v1/dashboard/hourly', { schema: { querystring: DayQuery }, config: { permission: 'dashboards.view' } }, async (request) => {
-    const { day, store } = request.query;
-    const h = await hourlySales(deps.warehouse, { day, storeId: store });
-    const seesCosts = can(request.principal as Principal, 'costs.view');
-    return { day, hour: h.hour, revenue: h.revenue, tickets: h.tickets, margin: seesCosts ? h.margin : null };
-  });
+  app.get<{ Querystring: Static<typeof DayQuery> }>(
+    '/api/v1/dashboard/hourly',
+    { schema: { querystring: DayQuery }, config: { permission: 'dashboards.view' } },
+    async (request) => {
+      const { day, store } = request.query;
+      const h = await hourlySales(deps.warehouse, { day, storeId: store });
+      const seesCosts = can(request.principal as Principal, 'costs.view');
+      return { day, hour: h.hour, revenue: h.revenue, tickets: h.tickets, margin: seesCosts ? h.margin : null };
+    },
+  );
 
   app.get('/api/v1/dashboard/stream', { config: { permission: 'dashboards.view' } }, (request, reply) => {
     reply.hijack();

@@ -1,14 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { type CartLineInput, type SaleRequest, type TaxRate, businessTime, cartTotals, money } from '@keel/core';
+import { businessTime, type CartLineInput, cartTotals, money, type SaleRequest, type TaxRate } from '@keel/core';
 
 /** Sends one JSON request to Keel (over HTTP or in-process) and returns status and body. */
-export type ApiCall = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+export type ApiCall = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ status: number; body: ApiBody }>;
+
+/** The parts of Keel's answers the seeder reads: a product, a product page or a problem. */
+export interface ApiBody {
+  readonly id?: number;
+  readonly price?: number;
+  readonly items?: ReadonlyArray<{ id: number; price: number }>;
+  readonly title?: string;
+  readonly code?: string;
+}
 
 const CATEGORIES: ReadonlyArray<{ name: string; tax: string; items: readonly string[]; price: [number, number] }> = [
   { name: 'Bakery', tax: 'reduced', items: ['Baguette', 'Sourdough loaf', 'Croissant', 'Pain au chocolat', 'Rye bread', 'Brioche'], price: [90, 450] },
   { name: 'Dairy', tax: 'reduced', items: ['Milk 1 L', 'Butter 250 g', 'Yoghurt 4-pack', 'Comté 200 g', 'Cream 20 cl', 'Eggs x6'], price: [110, 690] },
   { name: 'Produce', tax: 'reduced', items: ['Apples (kg)', 'Bananas (kg)', 'Tomatoes (kg)', 'Carrots (kg)', 'Lettuce', 'Lemons x4'], price: [99, 399] },
-  { name: 'Drinks', tax: 'standard', items: ['Sparkling water 1.5 L', 'Orange juice 1 L', 'Cola 33 cl', 'Red wine 75 cl', 'Craft beer 33 cl', 'Coffee beans 500 g'], price: [65, 1490] },
+  {
+    name: 'Drinks',
+    tax: 'standard',
+    items: ['Sparkling water 1.5 L', 'Orange juice 1 L', 'Cola 33 cl', 'Red wine 75 cl', 'Craft beer 33 cl', 'Coffee beans 500 g'],
+    price: [65, 1490],
+  },
   { name: 'Household', tax: 'standard', items: ['Dish soap', 'Paper towels', 'Laundry liquid', 'Sponges x3', 'Bin bags', 'Candles'], price: [149, 999] },
 ];
 
@@ -48,7 +62,7 @@ export async function seedDemo(api: ApiCall, opts: SeedOptions): Promise<{ produ
       const price = c.price[0] + Math.floor(random() * (c.price[1] - c.price[0]));
       const sku = `DEMO-${c.name.slice(0, 3).toUpperCase()}-${String(n).padStart(3, '0')}`;
       const existing = await api('GET', `/api/v1/products?sku=${encodeURIComponent(sku)}`);
-      let product = existing.body?.items?.[0];
+      let product: { id?: number; price?: number } | undefined = existing.body.items?.[0];
       if (!product) {
         const res = await api('POST', '/api/v1/products', {
           sku,
@@ -61,7 +75,7 @@ export async function seedDemo(api: ApiCall, opts: SeedOptions): Promise<{ produ
         if (res.status !== 201) throw new Error(`could not create demo product ${sku}: ${res.body?.title ?? res.status}`);
         product = res.body;
       }
-      products.push({ id: product.id, price: product.price, tax: TAXES[c.tax] as TaxRate, weighed: item.includes('(kg)') });
+      products.push({ id: product.id as number, price: product.price as number, tax: TAXES[c.tax] as TaxRate, weighed: item.includes('(kg)') });
     }
   }
 
@@ -76,7 +90,9 @@ export async function seedDemo(api: ApiCall, opts: SeedOptions): Promise<{ produ
     for (let i = 0; i < count; i++) {
       // Opening hours 8:00-20:00 local, busier at lunch and after work.
       const hour = 8 + Math.min(11, Math.floor(Math.abs(random() + random() + random() - 1.5) * 8) + (random() < 0.3 ? 4 : 0));
-      const at = new Date(`${businessTime(dayStart, opts.timeZone).day}T${String(hour).padStart(2, '0')}:${String(Math.floor(random() * 60)).padStart(2, '0')}:00Z`);
+      const at = new Date(
+        `${businessTime(dayStart, opts.timeZone).day}T${String(hour).padStart(2, '0')}:${String(Math.floor(random() * 60)).padStart(2, '0')}:00Z`,
+      );
       if (at > opts.now) continue;
       queue.push(demoSale(random, products, opts.storeId, at));
     }
@@ -98,7 +114,12 @@ export async function seedDemo(api: ApiCall, opts: SeedOptions): Promise<{ produ
   return { products: products.length, sales: done };
 }
 
-function demoSale(random: () => number, products: ReadonlyArray<{ id: number; price: number; tax: TaxRate; weighed: boolean }>, storeId: number, at: Date): SaleRequest {
+function demoSale(
+  random: () => number,
+  products: ReadonlyArray<{ id: number; price: number; tax: TaxRate; weighed: boolean }>,
+  storeId: number,
+  at: Date,
+): SaleRequest {
   const lines = Array.from({ length: 1 + Math.floor(random() * 5) }, () => {
     const p = products[Math.floor(random() * products.length)] as (typeof products)[number];
     return { p, quantityMilli: p.weighed ? 250 + Math.floor(random() * 1500) : 1000 * (1 + Math.floor(random() * 2)) };
@@ -112,7 +133,9 @@ function demoSale(random: () => number, products: ReadonlyArray<{ id: number; pr
     registerId: 'demo-till',
     occurredAt: at.toISOString(),
     lines: lines.map((l) => ({ productId: l.p.id, quantityMilli: l.quantityMilli })),
-    tenders: [card ? { kind: 'card', amount: total, reference: `DEMO${Math.floor(random() * 1e6)}` } : { kind: 'cash', amount: Math.ceil(total / 1000) * 1000 }],
+    tenders: [
+      card ? { kind: 'card', amount: total, reference: `DEMO${Math.floor(random() * 1e6)}` } : { kind: 'cash', amount: Math.ceil(total / 1000) * 1000 },
+    ],
     expectedTotal: total,
   };
 }

@@ -1,8 +1,8 @@
-export { readConfig, ConfigError, type KeelConfig } from './config.js';
-export { startKeel, type KeelServer, type StartOptions } from './keel-server.js';
 export { createApiToken } from './api-tokens.js';
-export { PROBLEMS, Problem, type ProblemCode } from './problem.js';
+export { ConfigError, type KeelConfig, readConfig } from './config.js';
+export type { Database } from './database.js';
+export { type KeelServer, type StartOptions, startKeel } from './keel-server.js';
 export { migrate, schemaVersion } from './migrate.js';
 export { openDatabase } from './open-database.js';
-export type { Database } from './database.js';
+export { PROBLEMS, Problem, type ProblemCode } from './problem.js';
 export type { SaleResult } from './sale-service.js';

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { EventLoader, InProcessBus, JetStreamLoader, NatsPublisher, type OutboxDatabase, OutboxRelay, ensureStream, outboxBacklog } from '@keel/ingest';
-import { type Warehouse, openWarehouse } from '@keel/warehouse';
+import { EventLoader, ensureStream, InProcessBus, JetStreamLoader, NatsPublisher, type OutboxDatabase, OutboxRelay, outboxBacklog } from '@keel/ingest';
+import { openWarehouse, type Warehouse } from '@keel/warehouse';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type NatsConnection, connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { TokenVerifier } from './api-tokens.js';
@@ -119,7 +119,13 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   let jsLoader: JetStreamLoader | undefined;
   const makeRelay = () => new OutboxRelay(outboxDb, nc ? new NatsPublisher(jetstream(nc), names) : new InProcessBus(loader), relayOpts);
   const makeLoader = () =>
-    nc ? new JetStreamLoader(jetstream(nc), names, loader, { batchRows: config.loaderBatchRows, batchMs: config.loaderBatchMs, onError: onError('warehouse loader') }) : undefined;
+    nc
+      ? new JetStreamLoader(jetstream(nc), names, loader, {
+          batchRows: config.loaderBatchRows,
+          batchMs: config.loaderBatchMs,
+          onError: onError('warehouse loader'),
+        })
+      : undefined;
   relay = makeRelay();
   jsLoader = makeLoader();
 

@@ -10,7 +10,9 @@ const MIGRATION_LOCK = 7_245_001;
  * failed migration leaves the database as it was. Returns the schema version reached.
  */
 export async function migrate(db: Kysely<Database>, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
-  await sql`CREATE TABLE IF NOT EXISTS keel_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(db);
+  await sql`CREATE TABLE IF NOT EXISTS keel_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(
+    db,
+  );
   for (const m of migrations) {
     await db.transaction().execute(async (tx) => {
       await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(tx);

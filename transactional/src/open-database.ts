@@ -34,7 +34,11 @@ export async function openDatabase(opts: { databaseUrl: string | undefined; data
       // An idle client lost its connection (PostgreSQL restarted): pg drops it from the pool; the next query reconnects.
     });
     const u = new URL(opts.databaseUrl);
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgresql', describe: `${u.hostname}:${u.port || 5432}${u.pathname}` };
+    return {
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      kind: 'postgresql',
+      describe: `${u.hostname}:${u.port || 5432}${u.pathname}`,
+    };
   }
   const dir = path.join(opts.dataDir, 'postgres');
   mkdirSync(dir, { recursive: true });

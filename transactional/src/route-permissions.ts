@@ -1,6 +1,6 @@
-import { type Permission, isPermission } from '@keel/core';
+import { isPermission, type Permission } from '@keel/core';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { type Principal, can } from './principal.js';
+import { can, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 
 declare module 'fastify' {

@@ -1,9 +1,9 @@
-import { TENDER_KINDS, type SaleRequest } from '@keel/core';
+import { type SaleRequest, TENDER_KINDS } from '@keel/core';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Principal } from './principal.js';
 import { Problem } from './problem.js';
-import { type SaleServiceDeps, loadSale, recordSale } from './sale-service.js';
+import { loadSale, recordSale, type SaleServiceDeps } from './sale-service.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Amount = Type.Integer({ minimum: -1_000_000_000_000, maximum: 1_000_000_000_000 });

@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type CartLineInput,
-  DiscountError,
-  type SaleCompletedV1,
-  type SaleRequest,
-  type TaxRate,
-  businessTime,
-  cartTotals,
-  extend,
-  money,
-  settleTenders,
-} from '@keel/core';
+import { businessTime, type CartLineInput, cartTotals, DiscountError, extend, money, type SaleCompletedV1, type SaleRequest, settleTenders } from '@keel/core';
 import type { Kysely, Transaction } from 'kysely';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Database } from './database.js';
-import { type Principal, can } from './principal.js';
+import { can, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
 
@@ -128,7 +117,7 @@ export async function recordSale(
       tax: t.tax,
       total: t.total,
       cost: extend(money(p.cost), l.quantityMilli),
-      tax_code: (cartLines[i]?.tax as TaxRate).code,
+      tax_code: (cartLines[i] as CartLineInput).tax.code,
     };
   });
   const tenders = req.tenders.map((t, i) => ({ sale_id: req.id, tender_no: i + 1, kind: t.kind, amount: t.amount, reference: t.reference ?? null }));

@@ -33,7 +33,13 @@ async function postSale(productId: number, quantityMilli: number, total: number)
   const res = await fetch(`${server.url}/api/v1/sales`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id: randomUUID(), storeId: 1, lines: [{ productId, quantityMilli }], tenders: [{ kind: 'card', amount: total, reference: 'T1' }], expectedTotal: total }),
+    body: JSON.stringify({
+      id: randomUUID(),
+      storeId: 1,
+      lines: [{ productId, quantityMilli }],
+      tenders: [{ kind: 'card', amount: total, reference: 'T1' }],
+      expectedTotal: total,
+    }),
   });
   expect(res.status).toBe(201);
 }

@@ -2,7 +2,7 @@ import { dailyTotals } from '@keel/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeelServer, startKeel } from '../src/keel-server.js';
 import { eventually, pgDailyFigures } from './support/pg-figures.js';
-import { TAX, makeSale, seededRandom } from './support/sale-maker.js';
+import { makeSale, seededRandom, TAX } from './support/sale-maker.js';
 import { tempDataDir, testConfig } from './support/test-env.js';
 
 /** Smoke test of `npm start` with nothing configured: PGlite, the in-process bus and chDB. */
@@ -39,7 +39,8 @@ describe('embedded defaults', () => {
     const apple = await res.json();
     const rand = seededRandom(7);
     const sales = Array.from({ length: 40 }, () => makeSale(rand, [{ id: apple.id, price: 349, tax: TAX.reduced as (typeof TAX)[string] }], 1, new Date()));
-    const post = (s: unknown) => fetch(`${server.url}/api/v1/sales`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(s) });
+    const post = (s: unknown) =>
+      fetch(`${server.url}/api/v1/sales`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(s) });
     const first = await Promise.all(sales.map(post));
     expect(first.map((r) => r.status)).toEqual(sales.map(() => 201));
     const again = await Promise.all(sales.slice(0, 10).map(post));

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKeel, type KeelServer } from '../src/keel-server.js';
+import { type KeelServer, startKeel } from '../src/keel-server.js';
 import { createTestDatabase, tempDataDir, testConfig } from './support/test-env.js';
 
 let server: KeelServer;
@@ -29,7 +29,13 @@ describe('a sale end to end', () => {
       body: JSON.stringify({ sku: 'MILK-1L', barcode: '3017620422003', name: 'Milk 1 L', price: 129, cost: 80, taxClass: 'reduced' }),
     }).then((r) => r.json());
     expect(product.id).toBeGreaterThan(0);
-    const sale = { id: randomUUID(), storeId: 1, lines: [{ productId: product.id, quantityMilli: 3000 }], tenders: [{ kind: 'cash', amount: 500 }], expectedTotal: 387 };
+    const sale = {
+      id: randomUUID(),
+      storeId: 1,
+      lines: [{ productId: product.id, quantityMilli: 3000 }],
+      tenders: [{ kind: 'cash', amount: 500 }],
+      expectedTotal: 387,
+    };
     const first = await fetch(`${server.url}/api/v1/sales`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sale) });
     expect(first.status).toBe(201);
     const body = await first.json();

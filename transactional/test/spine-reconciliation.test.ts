@@ -2,7 +2,7 @@ import { dailyTotals, rawDailyTotals } from '@keel/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeelServer, startKeel } from '../src/keel-server.js';
 import { eventually, pgDailyFigures } from './support/pg-figures.js';
-import { TAX, type TestProduct, makeSale, seededRandom } from './support/sale-maker.js';
+import { makeSale, seededRandom, TAX, type TestProduct } from './support/sale-maker.js';
 import { createTestDatabase, tempDataDir, testConfig } from './support/test-env.js';
 
 /**
@@ -62,7 +62,10 @@ describe('the spine under concurrency, replays and restarts', () => {
       makeSale(rand, products, STORES[i % STORES.length] as number, new Date(base + Math.floor(rand() * 3 * 24 * 3600 * 1000))),
     );
     const replays = sales.filter(() => rand() < 0.1).map((s) => ({ sale: s, times: 1 + Math.floor(rand() * 3) }));
-    const queue = [...sales.map((s) => ({ sale: s, replay: false })), ...replays.flatMap((r) => Array.from({ length: r.times }, () => ({ sale: r.sale, replay: true })))];
+    const queue = [
+      ...sales.map((s) => ({ sale: s, replay: false })),
+      ...replays.flatMap((r) => Array.from({ length: r.times }, () => ({ sale: r.sale, replay: true }))),
+    ];
     // Interleave replays with first posts (a replay may even arrive first, like a till retrying).
     for (let i = queue.length - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));
@@ -78,7 +81,11 @@ describe('the spine under concurrency, replays and restarts', () => {
       for (;;) {
         const item = queue.shift();
         if (!item) return;
-        const res = await fetch(`${server.url}/api/v1/sales`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(item.sale) });
+        const res = await fetch(`${server.url}/api/v1/sales`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(item.sale),
+        });
         const body = await res.json();
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status === 200 || res.status === 201) {

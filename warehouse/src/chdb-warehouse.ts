@@ -43,9 +43,10 @@ export class ChdbWarehouse implements Warehouse {
   async query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
     let text: string;
     try {
-      const result = params && Object.keys(params).length > 0
-        ? await this.session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
-        : await this.session.queryAsync(sql, { format: 'JSONEachRow' });
+      const result =
+        params && Object.keys(params).length > 0
+          ? await this.session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
+          : await this.session.queryAsync(sql, { format: 'JSONEachRow' });
       text = result.text();
     } catch (err) {
       throw new WarehouseError('WAREHOUSE_QUERY_FAILED', errorMessage(err), { cause: err });

@@ -37,7 +37,9 @@ export async function loadSaleEvents(wh: Warehouse, events: readonly SaleComplet
 
 /** The deduplication token of an insert of these events: sha256 hex of the sorted ids. */
 export function saleBatchToken(eventIds: readonly string[]): string {
-  return createHash('sha256').update([...eventIds].sort().join('\n')).digest('hex');
+  return createHash('sha256')
+    .update([...eventIds].sort().join('\n'))
+    .digest('hex');
 }
 
 /** Event ids of the batch already in `sale_lines`. Store and day narrow the scan to few granules. */

@@ -1,6 +1,6 @@
 import { ChdbWarehouse } from './chdb-warehouse.js';
 import { ClickHouseWarehouse } from './clickhouse-warehouse.js';
-import { isInsertableTable, type InsertableTable } from './schema.js';
+import { type InsertableTable, isInsertableTable } from './schema.js';
 import { WarehouseError } from './warehouse-error.js';
 
 /** Keel's one small warehouse interface: chDB in-process or a ClickHouse server over HTTP. */

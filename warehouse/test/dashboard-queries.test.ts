@@ -16,7 +16,15 @@ describe('dashboard queries on chDB', () => {
 
   it('answers zeros, and 24 zero hours, for a day without sales', async () => {
     expect(await salesSummary(wh, { day: '2026-01-01', storeId: 301 })).toEqual({
-      revenue: 0, net: 0, tax: 0, discount: 0, cost: 0, margin: 0, tickets: 0, lines: 0, itemsMilli: 0,
+      revenue: 0,
+      net: 0,
+      tax: 0,
+      discount: 0,
+      cost: 0,
+      margin: 0,
+      tickets: 0,
+      lines: 0,
+      itemsMilli: 0,
     });
     const series = await hourlySales(wh, { day: '2026-01-01', storeId: 301 });
     expect(series.revenue).toEqual(new Array(24).fill(0));
@@ -34,7 +42,12 @@ describe('dashboard queries on chDB', () => {
     expect(one).toMatchObject({ revenue: a?.revenue, tickets: 25, margin: (a?.net ?? 0) - (a?.cost ?? 0) });
     expect(all.revenue).toBe((a?.revenue ?? 0) + (b?.revenue ?? 0));
     expect(all.tickets).toBe(50);
-    expect(one.itemsMilli).toBe(events.filter((e) => e.storeId === 311).flatMap((e) => e.lines).reduce((s, l) => s + l.quantityMilli, 0));
+    expect(one.itemsMilli).toBe(
+      events
+        .filter((e) => e.storeId === 311)
+        .flatMap((e) => e.lines)
+        .reduce((s, l) => s + l.quantityMilli, 0),
+    );
   });
 
   it('refuses a malformed day or store id instead of sending it', async () => {

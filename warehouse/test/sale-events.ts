@@ -80,7 +80,10 @@ export function generateSales(opts: GenerateOptions): SaleCompletedV1[] {
 
 /** What the warehouse must report per store and day, computed here from the events themselves. */
 export function expectedDailyTotals(sales: readonly SaleCompletedV1[]) {
-  const byKey = new Map<string, { storeId: number; day: string; revenue: number; net: number; tax: number; discount: number; cost: number; lines: number; tickets: number }>();
+  const byKey = new Map<
+    string,
+    { storeId: number; day: string; revenue: number; net: number; tax: number; discount: number; cost: number; lines: number; tickets: number }
+  >();
   for (const s of sales) {
     const key = `${String(s.storeId).padStart(10, '0')} ${s.businessDay}`;
     const t = byKey.get(key) ?? { storeId: s.storeId, day: s.businessDay, revenue: 0, net: 0, tax: 0, discount: 0, cost: 0, lines: 0, tickets: 0 };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CartLineInput, type SaleRequest, type TaxRate, cartTotals, money } from '@keel/core';
+import { type CartLineInput, cartTotals, money, type SaleRequest, type TaxRate } from '@keel/core';
 
 export interface TestProduct {
   readonly id: number;
@@ -38,8 +38,13 @@ export function makeSale(rand: () => number, products: readonly TestProduct[], s
     const discount = rand() < 0.15 ? { kind: 'percent' as const, basisPoints: 500 + Math.floor(rand() * 2000) } : undefined;
     return { product: p, quantityMilli, discount };
   });
-  const orderDiscount = rand() < 0.1 ? { kind: 'amount' as const, amount: 50 } : undefined;
-  const cart: CartLineInput[] = lines.map((l) => ({ quantityMilli: l.quantityMilli, unitPrice: money(l.product.price), tax: l.product.tax, discount: l.discount }));
+  const orderDiscount = rand() < 0.1 ? { kind: 'amount' as const, amount: money(50) } : undefined;
+  const cart: CartLineInput[] = lines.map((l) => ({
+    quantityMilli: l.quantityMilli,
+    unitPrice: money(l.product.price),
+    tax: l.product.tax,
+    discount: l.discount,
+  }));
   const { total } = cartTotals({ lines: cart, orderDiscount, taxRounding: 'line' });
   const tenders =
     rand() < 0.5 || total < 200

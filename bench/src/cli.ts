@@ -1,0 +1,39 @@
+import { formatJson, formatReport } from './bench-result.js';
+import type { Scenario } from './scenario.js';
+import { checkout } from './scenarios/checkout.js';
+
+/** `npm run bench -- <scenario> [--quick] [--json]` */
+const SCENARIOS: Readonly<Record<string, Scenario>> = { checkout };
+const FLAGS = new Set(['--quick', '--json']);
+
+function usage(): string {
+  return `usage: npm run bench -- <scenario> [--quick] [--json]\nscenarios: ${Object.keys(SCENARIOS).join(', ')}`;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const flags = argv.filter((a) => a.startsWith('-'));
+  const names = argv.filter((a) => !a.startsWith('-'));
+  const unknownFlag = flags.find((f) => !FLAGS.has(f));
+  if (unknownFlag) {
+    console.error(`unknown option ${unknownFlag}\n${usage()}`);
+    return 2;
+  }
+  const name = names[0];
+  const scenario = name === undefined ? undefined : SCENARIOS[name];
+  if (!scenario || names.length > 1) {
+    console.error(`${name === undefined ? 'no scenario given' : `unknown scenario "${names.join(' ')}"`}\n${usage()}`);
+    return 2;
+  }
+  const json = flags.includes('--json');
+  const outcome = await scenario({ quick: flags.includes('--quick'), log: (m) => console.error(`[bench ${name}] ${m}`) });
+  console.log(json ? formatJson(outcome.result) : formatReport(outcome));
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(1);
+  },
+);

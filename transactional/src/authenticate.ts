@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { TokenVerifier } from './api-tokens.js';
-import type { Principal } from './principal.js';
+import { builtInPrincipal } from './principal.js';
 import type { Authenticate } from './route-permissions.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-const LOCAL_OWNER: Principal = { id: 'local-owner', role: 'owner', via: 'loopback' };
+const LOCAL_OWNER = builtInPrincipal('local-owner', 'This machine', 'owner', 'loopback');
 
 /**
  * A bearer token names its role. Without one, a request from this machine itself acts as the

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { RoleName } from '@keel/core';
-import { ROLE_PERMISSIONS } from '@keel/core';
+import { BUILT_IN_ROLES, type BuiltInRole, isBuiltInRole } from '@keel/core';
 import { createApiToken } from './api-tokens.js';
 import { type KeelConfig, readConfig } from './config.js';
 import { type ApiCall, seedDemo } from './demo-seed.js';
@@ -75,11 +74,11 @@ async function seedCommand(config: KeelConfig, args: string[]): Promise<void> {
 async function tokenCommand(config: KeelConfig, args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { role: { type: 'string' }, name: { type: 'string' } } });
   if (positionals[0] !== 'create' || !values.role || !values.name) throw new UsageError('usage: npx keel token create --role <role> --name <name>');
-  if (!(values.role in ROLE_PERMISSIONS)) throw new UsageError(`--role must be one of ${Object.keys(ROLE_PERMISSIONS).join(', ')}`);
+  if (!isBuiltInRole(values.role)) throw new UsageError(`--role must be one of ${Object.keys(BUILT_IN_ROLES).join(', ')}`);
   const { db } = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
   try {
     await migrate(db);
-    const token = await createApiToken(db, values.name, values.role as RoleName);
+    const token = await createApiToken(db, values.name, values.role as BuiltInRole);
     console.log(token);
     console.error(`Token for "${values.name}" (${values.role}). It is shown once; only its hash is stored.`);
   } finally {

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
 import { TokenVerifier } from './api-tokens.js';
 import { buildApp } from './app.js';
+import { type AuditEntry, appendAudit } from './audit-log.js';
 import { authenticator } from './authenticate.js';
 import type { KeelConfig } from './config.js';
 import type { Database } from './database.js';
@@ -192,16 +193,9 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   };
 }
 
-async function auditSafely(
-  db: Kysely<Database>,
-  e: { actor: string; action: string; subject: string; detail: unknown; requestId: string | null },
-  app: FastifyInstance,
-): Promise<void> {
+async function auditSafely(db: Kysely<Database>, entry: AuditEntry, app: FastifyInstance): Promise<void> {
   try {
-    await db
-      .insertInto('audit_log')
-      .values({ actor: e.actor, action: e.action, subject: e.subject, detail: JSON.stringify(e.detail), request_id: e.requestId })
-      .execute();
+    await appendAudit(db, entry);
   } catch (err) {
     app.log.error({ err: { message: (err as Error).message } }, 'audit entry could not be written');
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { businessTime, type CartLineInput, cartTotals, DiscountError, extend, money, type SaleCompletedV1, type SaleRequest, settleTenders } from '@keel/core';
 import type { Kysely, Transaction } from 'kysely';
+import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Database } from './database.js';
 import { can, type Principal } from './principal.js';
@@ -43,7 +44,7 @@ export interface SaleServiceDeps {
   readonly currency: string;
   readonly now: () => Date;
   /** Called after a failed attempt worth an audit entry (tampered total). Must not throw. */
-  readonly audit: (entry: { actor: string; action: string; subject: string; detail: unknown; requestId: string | null }) => Promise<void>;
+  readonly audit: (entry: AuditEntry) => Promise<void>;
 }
 
 /**

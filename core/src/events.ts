@@ -18,6 +18,8 @@ export interface SaleLineFact {
   /** Cost of goods for the line (unit cost x quantity), for margins. */
   readonly cost: number;
   readonly taxCode: string;
+  /** The product's category when the catalog has one (the warehouse stores 0 when absent). */
+  readonly categoryId?: number | null;
 }
 
 export interface TenderFact {

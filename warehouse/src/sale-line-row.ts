@@ -13,6 +13,7 @@ export type SaleLineRow = {
   register_id: string;
   cashier_id: string;
   product_id: number;
+  category_id: number;
   sku: string;
   quantity_milli: number;
   unit_price: number;
@@ -52,6 +53,7 @@ export function saleLineRows(event: SaleCompletedV1): SaleLineRow[] | null {
     register_id: event.registerId ?? '',
     cashier_id: event.cashierId ?? '',
     product_id: line.productId,
+    category_id: validCategory(line.categoryId),
     sku: line.sku,
     quantity_milli: line.quantityMilli,
     unit_price: line.unitPrice,
@@ -63,6 +65,38 @@ export function saleLineRows(event: SaleCompletedV1): SaleLineRow[] | null {
     cost: line.cost,
     tax_code: line.taxCode,
   }));
+}
+
+/** One row of `sale_tenders`. */
+export type SaleTenderRow = {
+  event_id: string;
+  sale_id: string;
+  store_id: number;
+  business_day: string;
+  business_hour: number;
+  tender_no: number;
+  kind: string;
+  amount: number;
+};
+
+/** The `sale_tenders` rows of a sale whose lines are storable (pass the lines' first row). */
+export function saleTenderRows(event: SaleCompletedV1, first: SaleLineRow): SaleTenderRow[] {
+  return event.tenders
+    .filter((t) => Number.isSafeInteger(t.amount) && typeof t.kind === 'string')
+    .map((t, i) => ({
+      event_id: first.event_id,
+      sale_id: first.sale_id,
+      store_id: first.store_id,
+      business_day: first.business_day,
+      business_hour: first.business_hour,
+      tender_no: i + 1,
+      kind: t.kind.slice(0, 32),
+      amount: t.amount,
+    }));
+}
+
+function validCategory(id: number | null | undefined): number {
+  return typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= 0xffff_ffff ? id : 0;
 }
 
 /** An ISO 8601 instant as ClickHouse's DateTime64(3, 'UTC') text, e.g. '2026-11-25 17:04:05.123'. */

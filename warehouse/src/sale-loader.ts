@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SaleCompletedV1 } from '@keel/core';
-import { type SaleLineRow, saleLineRows } from './sale-line-row.js';
+import { type SaleLineRow, type SaleTenderRow, saleLineRows, saleTenderRows } from './sale-line-row.js';
 import type { Warehouse } from './warehouse.js';
 
 export interface SaleLoadResult {
@@ -20,14 +20,24 @@ export interface SaleLoadResult {
  */
 export async function loadSaleEvents(wh: Warehouse, events: readonly SaleCompletedV1[]): Promise<SaleLoadResult> {
   const candidates = new Map<string, SaleLineRow[]>();
+  const tenders = new Map<string, SaleTenderRow[]>();
   for (const event of events) {
     const rows = saleLineRows(event);
-    if (rows === null) continue;
-    const id = rows[0]?.event_id;
-    if (id !== undefined && !candidates.has(id)) candidates.set(id, rows);
+    const first = rows?.[0];
+    if (rows === null || first === undefined || candidates.has(first.event_id)) continue;
+    candidates.set(first.event_id, rows);
+    tenders.set(first.event_id, saleTenderRows(event, first));
+  }
+  // Tenders go first: lines are the record that an event is loaded, so a failure between the two
+  // inserts retries both, and the tender insert's own look-up and token keep it counted once.
+  if (tenders.size > 0) {
+    for (const id of await storedEventIds(wh, 'sale_tenders', candidates)) tenders.delete(id);
+    const tenderIds = [...tenders.keys()].sort();
+    const tenderRows = tenderIds.flatMap((id) => tenders.get(id) ?? []);
+    if (tenderRows.length > 0) await wh.insertRows('sale_tenders', tenderRows, saleBatchToken(tenderIds));
   }
   if (candidates.size > 0) {
-    for (const id of await storedEventIds(wh, candidates)) candidates.delete(id);
+    for (const id of await storedEventIds(wh, 'sale_lines', candidates)) candidates.delete(id);
   }
   const ids = [...candidates.keys()].sort();
   const rows = ids.flatMap((id) => candidates.get(id) ?? []);
@@ -43,7 +53,11 @@ export function saleBatchToken(eventIds: readonly string[]): string {
 }
 
 /** Event ids of the batch already in `sale_lines`. Store and day narrow the scan to few granules. */
-async function storedEventIds(wh: Warehouse, candidates: ReadonlyMap<string, readonly SaleLineRow[]>): Promise<string[]> {
+async function storedEventIds(
+  wh: Warehouse,
+  table: 'sale_lines' | 'sale_tenders',
+  candidates: ReadonlyMap<string, readonly SaleLineRow[]>,
+): Promise<string[]> {
   const stores = new Set<number>();
   const days = new Set<string>();
   for (const rows of candidates.values()) {
@@ -53,7 +67,7 @@ async function storedEventIds(wh: Warehouse, candidates: ReadonlyMap<string, rea
     days.add(first.business_day);
   }
   const found = await wh.query<{ event_id: string }>(
-    `SELECT DISTINCT event_id FROM sale_lines
+    `SELECT DISTINCT event_id FROM ${table}
 WHERE store_id IN {stores:Array(UInt32)} AND business_day IN {days:Array(Date)} AND event_id IN {ids:Array(UUID)}`,
     { stores: [...stores], days: [...days], ids: [...candidates.keys()] },
   );

@@ -1,3 +1,6 @@
+import { MEASURE_COLUMNS as measures, MEASURE_SELECT as measureSelect, MONEY as money } from './aggregate-measures.js';
+import { ANALYTICS_STATEMENTS } from './analytics-schema.js';
+
 /**
  * Warehouse schema: the DDL `migrate()` runs, in order, every statement idempotent.
  *
@@ -20,34 +23,12 @@
  */
 
 /** Tables the warehouse accepts inserts into. Aggregate tables are fed by views only. */
-export const INSERTABLE_TABLES = ['sale_lines'] as const;
+export const INSERTABLE_TABLES = ['sale_lines', 'sale_tenders', 'stock_movements', 'cash_sessions'] as const;
 export type InsertableTable = (typeof INSERTABLE_TABLES)[number];
 
 export function isInsertableTable(table: string): table is InsertableTable {
   return (INSERTABLE_TABLES as readonly string[]).includes(table);
 }
-
-const money = 'Int64 CODEC(T64, ZSTD(1))';
-
-const measures = `
-  lines UInt64,
-  tickets UInt64,
-  items_milli Int64,
-  revenue Int64,
-  net Int64,
-  tax Int64,
-  discount Int64,
-  cost Int64`;
-
-const measureSelect = `
-  count() AS lines,
-  countIf(line_no = 1) AS tickets,
-  sum(quantity_milli) AS items_milli,
-  sum(total) AS revenue,
-  sum(net) AS net,
-  sum(tax) AS tax,
-  sum(discount) AS discount,
-  sum(cost) AS cost`;
 
 export const SCHEMA_STATEMENTS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS sale_lines (
@@ -62,6 +43,7 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
   register_id LowCardinality(String),
   cashier_id LowCardinality(String),
   product_id UInt64 CODEC(ZSTD(1)),
+  category_id UInt32 DEFAULT 0 CODEC(ZSTD(1)),
   sku String CODEC(ZSTD(1)),
   quantity_milli ${money},
   unit_price ${money},
@@ -104,4 +86,8 @@ SETTINGS non_replicated_deduplication_window = 1000`,
 SELECT store_id, business_day,${measureSelect}
 FROM sale_lines
 GROUP BY store_id, business_day`,
+
+  // Data directories created before category_id existed get the column (0 = uncategorised).
+  `ALTER TABLE sale_lines ADD COLUMN IF NOT EXISTS category_id UInt32 DEFAULT 0 CODEC(ZSTD(1)) AFTER product_id`,
+  ...ANALYTICS_STATEMENTS,
 ];

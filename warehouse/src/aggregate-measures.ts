@@ -1,0 +1,28 @@
+/** Column type of every amount: integer minor units, compressed well by T64 + ZSTD. */
+export const MONEY = 'Int64 CODEC(T64, ZSTD(1))';
+
+/**
+ * The measures every sale aggregate keeps, as columns of a SummingMergeTree. `tickets` counts
+ * lines with line_no = 1 (lines are numbered from 1), so it sums correctly across any grain
+ * that does not split a sale.
+ */
+export const MEASURE_COLUMNS = `
+  lines UInt64,
+  tickets UInt64,
+  items_milli Int64,
+  revenue Int64,
+  net Int64,
+  tax Int64,
+  discount Int64,
+  cost Int64`;
+
+/** The same measures computed from `sale_lines`, for a materialized view's SELECT. */
+export const MEASURE_SELECT = `
+  count() AS lines,
+  countIf(line_no = 1) AS tickets,
+  sum(quantity_milli) AS items_milli,
+  sum(total) AS revenue,
+  sum(net) AS net,
+  sum(tax) AS tax,
+  sum(discount) AS discount,
+  sum(cost) AS cost`;

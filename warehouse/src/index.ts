@@ -14,3 +14,24 @@ export { loadSaleEvents, type SaleLoadResult, saleBatchToken } from './sale-load
 export { INSERTABLE_TABLES, type InsertableTable, SCHEMA_STATEMENTS } from './schema.js';
 export { openWarehouse, type Warehouse, type WarehouseConfig } from './warehouse.js';
 export { WAREHOUSE_ERRORS, WarehouseError, type WarehouseErrorCode } from './warehouse-error.js';
+export {
+  addDays,
+  type DailyTrend,
+  daysOf,
+  dailyTrend,
+  type Heatmap,
+  MAX_RANGE_DAYS,
+  type RangeFilter,
+  type RankBy,
+  type RankDimension,
+  type RankOptions,
+  type Ranking,
+  ranking,
+  type Source,
+  type TenderMix,
+  tenderMix,
+  weekdayHourHeatmap,
+} from './analytics-queries.js';
+export { type BacktestOptions, type BacktestResult, backtest, type ErrorFigures, errors } from './forecast-backtest.js';
+export { type ForecastOptions, type HoltWintersForecast, type HoltWintersParams, holtWinters, seasonalNaive } from './holt-winters.js';
+export { type DemandShape, seededRandom, syntheticDemand } from './synthetic-demand.js';

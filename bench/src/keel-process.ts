@@ -68,6 +68,7 @@ export class KeelProcess {
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: options.logLevel ?? 'warn',
+      ANALYST_PORT: 'off',
       ...options.env,
     };
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'transactional/src/main.ts'], {

@@ -31,6 +31,12 @@ export interface KeelConfig {
   /** Requests from this machine (loopback) act as the store owner; others need a bearer token. */
   readonly trustLoopback: boolean;
   readonly logLevel: string;
+  /** Port of the read-only ClickHouse-HTTP analyst endpoint; null = off. */
+  readonly analystPort: number | null;
+  /** Limits of every analyst query. */
+  readonly analystMaxExecutionSeconds: number;
+  readonly analystMaxMemoryBytes: number;
+  readonly analystMaxResultRows: number;
 }
 
 export class ConfigError extends Error {}
@@ -101,6 +107,10 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     trustLoopback: bool(env, 'TRUST_LOOPBACK', true),
     logLevel: env.LOG_LEVEL || 'info',
+    analystPort: /^(off|0)$/i.test(env.ANALYST_PORT ?? '') ? null : int(env, 'ANALYST_PORT', 8123, 1, 65535),
+    analystMaxExecutionSeconds: int(env, 'ANALYST_MAX_EXECUTION_SECONDS', 30, 1, 86_400),
+    analystMaxMemoryBytes: int(env, 'ANALYST_MAX_MEMORY_BYTES', 2_000_000_000, 10_000_000, Number.MAX_SAFE_INTEGER),
+    analystMaxResultRows: int(env, 'ANALYST_MAX_RESULT_ROWS', 1_000_000, 1, 1_000_000_000),
     ...overrides,
   };
   if (!/^[A-Z]{3}$/.test(config.currency)) throw new ConfigError('CURRENCY must be a three-letter ISO 4217 code');

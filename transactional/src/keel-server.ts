@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EventLoader, ensureStream, InProcessBus, JetStreamLoader, NatsPublisher, type OutboxDatabase, OutboxRelay, outboxBacklog } from '@keel/ingest';
-import { openWarehouse, type Warehouse } from '@keel/warehouse';
+import { type AnalystServer, openWarehouse, startAnalystServer, type Warehouse } from '@keel/warehouse';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import { type Kysely, sql } from 'kysely';
+import { analystAccess } from './analyst-access.js';
 import { TokenVerifier } from './api-tokens.js';
 import { buildApp } from './app.js';
 import { type AuditEntry, appendAudit } from './audit-log.js';
@@ -20,6 +21,8 @@ import { ReferenceData } from './reference-data.js';
 export interface KeelServer {
   readonly app: FastifyInstance;
   readonly url: string;
+  /** The read-only ClickHouse-HTTP analyst endpoint, when on. */
+  readonly analystUrl: string | null;
   readonly db: Kysely<Database>;
   readonly warehouse: Warehouse;
   readonly schemaVersion: number;
@@ -80,11 +83,12 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     await ensureStream(await jetstreamManager(nc), names);
   }
 
+  const tokens = new TokenVerifier(db);
   const app = await buildApp({
     logger,
     bodyLimit: config.bodyLimit,
     dashboardsDist: options.dashboardsDist === null ? undefined : (options.dashboardsDist ?? (await defaultDashboardsDist())),
-    authenticate: authenticator(new TokenVerifier(db), config.trustLoopback),
+    authenticate: authenticator(tokens, config.trustLoopback),
     sales: { db, reference, currency: config.currency, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
     catalog: { db, reference },
     dashboards: { warehouse, feed, reference, currency: config.currency },
@@ -146,8 +150,24 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   await startPipeline();
 
   let url = '';
+  let analyst: AnalystServer | null = null;
   if (options.listen !== false) {
     url = await app.listen({ host: config.host, port: config.port });
+    if (config.analystPort !== null) {
+      analyst = await startAnalystServer({
+        warehouse,
+        host: config.host,
+        port: config.analystPort,
+        limits: {
+          maxExecutionSeconds: config.analystMaxExecutionSeconds,
+          maxMemoryBytes: config.analystMaxMemoryBytes,
+          maxResultRows: config.analystMaxResultRows,
+        },
+        authorize: analystAccess(tokens),
+        onRefused: (who, reason) => void auditSafely(db, { actor: who, action: 'analyst.refused', subject: null, detail: { reason }, requestId: null }, app),
+        log: app.log.child({ part: 'analyst' }),
+      });
+    }
   } else {
     await app.ready();
   }
@@ -158,6 +178,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       warehouse: warehouse.kind === 'chdb' ? `chDB (${path.join(config.dataDir, 'warehouse')})` : 'ClickHouse server',
       schemaVersion,
       url,
+      analystSql: analyst ? `${analyst.url} (read-only, ClickHouse HTTP)` : 'off',
     },
     'Keel started',
   );
@@ -165,6 +186,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   return {
     app,
     url,
+    analystUrl: analyst?.url ?? null,
     db,
     warehouse,
     schemaVersion,
@@ -184,6 +206,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       relayNow: () => relay.relayOnce(),
     },
     close: async () => {
+      await analyst?.close();
       await app.close();
       await stopPipeline();
       await nc?.drain();

@@ -63,6 +63,17 @@ export class ClickHouseWarehouse implements Warehouse {
     }
   }
 
+  async queryRaw(sql: string, params: Readonly<Record<string, string>>): Promise<Uint8Array> {
+    try {
+      const result = await this.client.exec({ query: sql, query_params: { ...params } });
+      const chunks: Buffer[] = [];
+      for await (const chunk of result.stream) chunks.push(Buffer.from(chunk as Uint8Array));
+      return Buffer.concat(chunks);
+    } catch (err) {
+      throw this.failure('WAREHOUSE_QUERY_FAILED', 'query', err);
+    }
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }

@@ -35,3 +35,5 @@ export {
 export { type BacktestOptions, type BacktestResult, backtest, type ErrorFigures, errors } from './forecast-backtest.js';
 export { type ForecastOptions, type HoltWintersForecast, type HoltWintersParams, holtWinters, seasonalNaive } from './holt-winters.js';
 export { type DemandShape, seededRandom, syntheticDemand } from './synthetic-demand.js';
+export { type AnalystLimits, DEFAULT_ANALYST_LIMITS, type PreparedQuery, prepareAnalystQuery } from './analyst-query.js';
+export { type AnalystAccess, type AnalystCredentials, type AnalystServer, type AnalystServerOptions, startAnalystServer } from './analyst-server.js';

@@ -12,6 +12,11 @@ export interface Warehouse {
   insertRows(table: string, rows: readonly Record<string, unknown>[], dedupToken: string): Promise<void>;
   /** Parameterized query with {name:Type} placeholders; returns rows as objects, 64-bit ints as numbers. */
   query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /**
+   * Run one statement whose text names its FORMAT (and settings), returning the bytes the engine
+   * wrote. `params` are ClickHouse text values for {name:Type} placeholders. For the analyst endpoint.
+   */
+  queryRaw(sql: string, params: Readonly<Record<string, string>>): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 

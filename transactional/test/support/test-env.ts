@@ -46,8 +46,22 @@ export function testConfig(opts: { databaseUrl?: string; dataDir: string; nats?:
       STORE_TIMEZONE: 'Europe/Paris',
       LOG_LEVEL: 'warn',
       LOADER_BATCH_MS: '50',
+      ANALYST_PORT: 'off',
     },
     process.cwd(),
     overrides,
   );
+}
+
+/** A TCP port free on 127.0.0.1 right now (for a second listener such as the analyst endpoint). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }

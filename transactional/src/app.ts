@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { type AnalyticsDeps, analyticsRoutes } from './analytics-routes.js';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
 import { Problem } from './problem.js';
@@ -13,6 +14,7 @@ export interface AppDeps {
   readonly sales: SaleServiceDeps;
   readonly catalog: CatalogDeps;
   readonly dashboards: DashboardDeps;
+  readonly analytics: AnalyticsDeps;
   readonly authenticate: Authenticate;
   readonly health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
   readonly dashboardsDist: string | undefined;
@@ -98,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(saleRoutes, { deps: deps.sales });
   await app.register(catalogRoutes, { deps: deps.catalog });
   await app.register(dashboardRoutes, { deps: deps.dashboards });
+  await app.register(analyticsRoutes, { deps: deps.analytics });
   if (deps.dashboardsDist) {
     const root = deps.dashboardsDist;
     await app.register(async (scope) => {

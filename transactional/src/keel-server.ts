@@ -92,6 +92,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     sales: { db, reference, currency: config.currency, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
     catalog: { db, reference },
     dashboards: { warehouse, feed, reference, currency: config.currency },
+    analytics: { warehouse, db, currency: config.currency, timeZone: config.timeZone, storeId: config.storeId, now: () => new Date() },
     health: async () => {
       const [pgOk, whOk, backlog] = await Promise.all([
         sql`SELECT 1`.execute(db).then(

@@ -24,6 +24,7 @@ export const PROBLEMS = {
   'sale.discount_invalid': { status: 422, title: 'A discount is out of range' },
   'sale.id_conflict': { status: 422, title: 'This sale id was already used for a different sale' },
   'sale.store_unknown': { status: 404, title: 'No such store' },
+  'analytics.range_invalid': { status: 400, title: 'The date range or filter is not one the dashboards can answer' },
   'service.unavailable': { status: 503, title: 'A backend is unavailable; retry shortly' },
   internal: { status: 500, title: 'Something went wrong on the server' },
 } as const satisfies Record<string, { status: number; title: string }>;

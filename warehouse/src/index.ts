@@ -37,3 +37,15 @@ export { type ForecastOptions, type HoltWintersForecast, type HoltWintersParams,
 export { type DemandShape, seededRandom, syntheticDemand } from './synthetic-demand.js';
 export { type AnalystLimits, DEFAULT_ANALYST_LIMITS, type PreparedQuery, prepareAnalystQuery } from './analyst-query.js';
 export { type AnalystAccess, type AnalystCredentials, type AnalystServer, type AnalystServerOptions, startAnalystServer } from './analyst-server.js';
+export {
+  type DemandFilter,
+  type DemandForecast,
+  type DemandMeasure,
+  dailyDemand,
+  demandForecast,
+  type ForecastAlert,
+  forecastAlert,
+  type ReorderInput,
+  type ReorderSuggestion,
+  reorderSuggestion,
+} from './demand-forecast.js';

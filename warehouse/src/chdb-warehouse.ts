@@ -56,6 +56,15 @@ export class ChdbWarehouse implements Warehouse {
     return rows;
   }
 
+  async execute(sql: string, params?: Record<string, unknown>): Promise<void> {
+    try {
+      if (params && Object.keys(params).length > 0) await this.session.queryBindAsync(sql, params);
+      else await this.session.queryAsync(sql);
+    } catch (err) {
+      throw new WarehouseError('WAREHOUSE_QUERY_FAILED', errorMessage(err), { cause: err });
+    }
+  }
+
   async queryRaw(sql: string, params: Readonly<Record<string, string>>): Promise<Uint8Array> {
     try {
       const result = Object.keys(params).length > 0 ? await this.session.queryBindAsync(sql, params) : await this.session.queryAsync(sql);

@@ -63,6 +63,14 @@ export class ClickHouseWarehouse implements Warehouse {
     }
   }
 
+  async execute(sql: string, params?: Record<string, unknown>): Promise<void> {
+    try {
+      await this.client.command({ query: sql, query_params: params ?? {} });
+    } catch (err) {
+      throw this.failure('WAREHOUSE_QUERY_FAILED', 'command', err);
+    }
+  }
+
   async queryRaw(sql: string, params: Readonly<Record<string, string>>): Promise<Uint8Array> {
     try {
       const result = await this.client.exec({ query: sql, query_params: { ...params } });

@@ -49,3 +49,4 @@ export {
   type ReorderSuggestion,
   reorderSuggestion,
 } from './demand-forecast.js';
+export { DEMO_WEEKLY, type DemoHistoryOptions, type DemoHistoryResult, demoQuotas, loadDemoHistory } from './demo-history.js';

@@ -17,6 +17,8 @@ export interface Warehouse {
    * wrote. `params` are ClickHouse text values for {name:Type} placeholders. For the analyst endpoint.
    */
   queryRaw(sql: string, params: Readonly<Record<string, string>>): Promise<Uint8Array>;
+  /** A statement without a result (bulk INSERT ... SELECT), parameters bound as in `query`. */
+  execute(sql: string, params?: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 

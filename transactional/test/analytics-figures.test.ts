@@ -167,12 +167,12 @@ describe('analytics dashboards equal PostgreSQL to the cent', () => {
     const { rows } = await sql<{ wd: number; h: number; revenue: string; tickets: string }>`
       SELECT extract(isodow FROM s.business_day)::int AS wd, s.business_hour AS h, sum(l.total) AS revenue, count(DISTINCT s.id) AS tickets
       FROM sales s JOIN sale_lines l ON l.sale_id = s.id WHERE s.business_day BETWEEN ${FROM} AND ${TO} AND s.store_id = 1 GROUP BY 1, 2`.execute(db);
-    const grid = () => Array.from({ length: 7 }, () => new Array(24).fill(0));
+    const grid = () => Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
     const revenue = grid();
     const tickets = grid();
     for (const r of rows) {
-      revenue[r.wd - 1][r.h] = num(r.revenue);
-      tickets[r.wd - 1][r.h] = num(r.tickets);
+      (revenue[r.wd - 1] as number[])[r.h] = num(r.revenue);
+      (tickets[r.wd - 1] as number[])[r.h] = num(r.tickets);
     }
     expect(h.revenue).toEqual(revenue);
     expect(h.tickets).toEqual(tickets);

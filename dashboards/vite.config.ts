@@ -8,5 +8,8 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
+    rollupOptions: {
+      input: { main: `${import.meta.dirname}/index.html`, analytics: `${import.meta.dirname}/analytics.html` },
+    },
   },
 });

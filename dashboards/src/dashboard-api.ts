@@ -65,7 +65,7 @@ function queryString({ day, storeId }: DashboardQuery): string {
   return params.toString();
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, { headers: { accept: 'application/json' }, signal: signal ?? null });

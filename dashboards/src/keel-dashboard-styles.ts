@@ -35,6 +35,10 @@ export const dashboardStyles = css`
     font-size: 1rem;
     font-variant-numeric: tabular-nums;
   }
+  a.nav {
+    color: #1d4ed8;
+    font-weight: 600;
+  }
   .controls {
     display: flex;
     flex-wrap: wrap;

@@ -160,7 +160,8 @@ export class KeelDashboard extends LitElement {
       <header>
         <div class="title">
           <h1>${this.#heading()}</h1>
-          <p class="as-of">${this.#storeName()}${this.summary ? ` · updated ${this.#time(this.summary.asOf)}` : ''}</p>
+          <p class="as-of">${this.#storeName()}${this.summary ? ` · updated ${this.#time(this.summary.asOf)}` : ''} ·
+            <a class="nav" href="./analytics.html">Trends &amp; forecast</a></p>
         </div>
         <div class="controls">
           <label>

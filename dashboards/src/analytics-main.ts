@@ -1,0 +1,3 @@
+// Entry of the /dashboards/analytics.html page.
+import './page.css';
+import './keel-analytics.js';

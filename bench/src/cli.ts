@@ -2,9 +2,10 @@ import { formatJson, formatReport } from './bench-result.js';
 import type { Scenario } from './scenario.js';
 import { checkout } from './scenarios/checkout.js';
 import { dashboards } from './scenarios/dashboards.js';
+import { forecast } from './scenarios/forecast.js';
 
 /** `npm run bench -- <scenario> [--quick] [--json]` */
-const SCENARIOS: Readonly<Record<string, Scenario>> = { checkout, dashboards };
+const SCENARIOS: Readonly<Record<string, Scenario>> = { checkout, dashboards, forecast };
 const FLAGS = new Set(['--quick', '--json']);
 
 function usage(): string {

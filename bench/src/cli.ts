@@ -3,9 +3,10 @@ import type { Scenario } from './scenario.js';
 import { checkout } from './scenarios/checkout.js';
 import { dashboards } from './scenarios/dashboards.js';
 import { forecast } from './scenarios/forecast.js';
+import { ingest } from './scenarios/ingest.js';
 
 /** `npm run bench -- <scenario> [--quick] [--json]` */
-const SCENARIOS: Readonly<Record<string, Scenario>> = { checkout, dashboards, forecast };
+const SCENARIOS: Readonly<Record<string, Scenario>> = { checkout, dashboards, forecast, ingest };
 const FLAGS = new Set(['--quick', '--json']);
 
 function usage(): string {

@@ -9,7 +9,7 @@ export {
   type SalesSummary,
   salesSummary,
 } from './dashboard-queries.js';
-export { type SaleLineRow, saleLineRows } from './sale-line-row.js';
+export { type SaleLineRow, type SaleTenderRow, saleLineRows, saleTenderRows } from './sale-line-row.js';
 export { loadSaleEvents, type SaleLoadResult, saleBatchToken } from './sale-loader.js';
 export { INSERTABLE_TABLES, type InsertableTable, SCHEMA_STATEMENTS } from './schema.js';
 export { openWarehouse, type Warehouse, type WarehouseConfig } from './warehouse.js';

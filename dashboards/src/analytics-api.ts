@@ -85,8 +85,14 @@ const range = (q: RangeQuery) => ({ from: q.from, to: q.to, store: q.storeId });
 export const fetchTrend = (q: RangeQuery, signal?: AbortSignal) => getJson<Trend>(`/api/v1/analytics/trend?${qs(range(q))}`, signal);
 export const fetchCompare = (day: string, storeId: number | null, signal?: AbortSignal) =>
   getJson<Compare>(`/api/v1/analytics/compare?${qs({ day, store: storeId })}`, signal);
-export const fetchRanking = (q: RangeQuery, dim: 'product' | 'category' | 'cashier', by: 'revenue' | 'margin', order: 'top' | 'bottom', limit: number, signal?: AbortSignal) =>
-  getJson<RankingData>(`/api/v1/analytics/ranking?${qs({ ...range(q), dim, by, order, limit })}`, signal);
+export const fetchRanking = (
+  q: RangeQuery,
+  dim: 'product' | 'category' | 'cashier',
+  by: 'revenue' | 'margin',
+  order: 'top' | 'bottom',
+  limit: number,
+  signal?: AbortSignal,
+) => getJson<RankingData>(`/api/v1/analytics/ranking?${qs({ ...range(q), dim, by, order, limit })}`, signal);
 export const fetchHeatmap = (q: RangeQuery, signal?: AbortSignal) => getJson<HeatmapData>(`/api/v1/analytics/heatmap?${qs(range(q))}`, signal);
 export const fetchTenders = (q: RangeQuery, signal?: AbortSignal) => getJson<TenderData>(`/api/v1/analytics/tenders?${qs(range(q))}`, signal);
 export const fetchForecast = (storeId: number | null, signal?: AbortSignal) =>

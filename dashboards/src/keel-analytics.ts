@@ -193,7 +193,8 @@ export class KeelAnalytics extends LitElement {
     const pct = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' });
     const pctPlain = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
     const num = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
-    const compact = (v: number) => new Intl.NumberFormat(undefined, { style: 'currency', currency: t.currency, notation: 'compact', maximumFractionDigits: 1 }).format(v / 100);
+    const compact = (v: number) =>
+      new Intl.NumberFormat(undefined, { style: 'currency', currency: t.currency, notation: 'compact', maximumFractionDigits: 1 }).format(v / 100);
     const wd = new Date(`${f.compare.lastWeekDay}T00:00:00Z`).toLocaleDateString(undefined, { weekday: 'long', timeZone: 'UTC' });
     const weekDelta = f.compare.lastWeekSameTime > 0 ? pct.format(f.compare.todayRevenue / f.compare.lastWeekSameTime - 1) : '—';
     const fc = f.forecast;
@@ -281,7 +282,8 @@ export class KeelAnalytics extends LitElement {
     if (!costs) return nothing;
     return html`<div class="toggle" role="group" aria-label="Rank by">
       ${(['revenue', 'margin'] as const).map(
-        (by) => html`<button aria-pressed=${this.rankBy === by ? 'true' : 'false'} @click=${() => this.#set({ rankBy: by })}>${by === 'revenue' ? 'Revenue' : 'Margin'}</button>`,
+        (by) =>
+          html`<button aria-pressed=${this.rankBy === by ? 'true' : 'false'} @click=${() => this.#set({ rankBy: by })}>${by === 'revenue' ? 'Revenue' : 'Margin'}</button>`,
       )}
     </div>`;
   }
@@ -290,7 +292,8 @@ export class KeelAnalytics extends LitElement {
     return html`<table data-testid=${testid}>
       <thead><tr><th>Product</th><th class="n">Revenue</th>${r.margin ? html`<th class="n">Margin</th>` : nothing}</tr></thead>
       <tbody>${r.name.map(
-        (n, i) => html`<tr><td>${n}</td><td class="n">${money(r.revenue[i] ?? 0)}</td>${r.margin ? html`<td class="n">${money(r.margin[i] ?? 0)}</td>` : nothing}</tr>`,
+        (n, i) =>
+          html`<tr><td>${n}</td><td class="n">${money(r.revenue[i] ?? 0)}</td>${r.margin ? html`<td class="n">${money(r.margin[i] ?? 0)}</td>` : nothing}</tr>`,
       )}</tbody>
     </table>`;
   }

@@ -108,7 +108,13 @@ export const analyticsRoutes: FastifyPluginAsync<{ deps: AnalyticsDeps }> = asyn
       answer(hourlySales(deps.warehouse, { day, storeId: store })),
       answer(hourlySales(deps.warehouse, { day: lastWeekDay, storeId: store })),
     ]);
-    const cumulative = (xs: number[]) => xs.map(((s) => (v: number) => (s += v))(0));
+    const cumulative = (xs: number[]) =>
+      xs.map(
+        (
+          (s) => (v: number) =>
+            (s += v)
+        )(0),
+      );
     // Up to the same hour: today's curve stops at the current hour.
     const isToday = day === today();
     const hourNow = isToday ? businessTime(deps.now(), deps.timeZone).hour : 23;
@@ -141,7 +147,11 @@ export const analyticsRoutes: FastifyPluginAsync<{ deps: AnalyticsDeps }> = asyn
       const rows = await deps.db
         .selectFrom('products')
         .select(['id', 'name'])
-        .where('id', 'in', r.key.map((k) => Number(k)))
+        .where(
+          'id',
+          'in',
+          r.key.map((k) => Number(k)),
+        )
         .execute();
       const names = new Map(rows.map((p) => [Number(p.id), p.name]));
       name = r.key.map((k) => names.get(Number(k)) ?? `Product ${k}`);
@@ -150,7 +160,19 @@ export const analyticsRoutes: FastifyPluginAsync<{ deps: AnalyticsDeps }> = asyn
     } else if (q.dim === 'cashier') {
       name = await cashierNames(deps.db, r.key.map(String));
     }
-    return { ...f, dim: q.dim, by, order: q.order ?? 'top', currency: deps.currency, key: r.key, name, revenue: r.revenue, margin: costs ? r.margin : null, tickets: r.tickets, itemsMilli: r.itemsMilli };
+    return {
+      ...f,
+      dim: q.dim,
+      by,
+      order: q.order ?? 'top',
+      currency: deps.currency,
+      key: r.key,
+      name,
+      revenue: r.revenue,
+      margin: costs ? r.margin : null,
+      tickets: r.tickets,
+      itemsMilli: r.itemsMilli,
+    };
   });
 
   app.get<{ Querystring: Static<typeof RangeQuery> }>('/api/v1/analytics/heatmap', { ...VIEW, schema: { querystring: RangeQuery } }, async (request) => {
@@ -203,7 +225,12 @@ export const analyticsRoutes: FastifyPluginAsync<{ deps: AnalyticsDeps }> = asyn
     const lead = request.query.lead ?? 7;
     const day = today();
     const top = await answer(
-      ranking(deps.warehouse, 'product', { from: addDays(day, -56), to: addDays(day, -1), storeId }, { by: 'items', order: 'top', limit: request.query.limit ?? 20 }),
+      ranking(
+        deps.warehouse,
+        'product',
+        { from: addDays(day, -56), to: addDays(day, -1), storeId },
+        { by: 'items', order: 'top', limit: request.query.limit ?? 20 },
+      ),
     );
     const ids = top.key.map((k) => Number(k));
     if (ids.length === 0) return { storeId, leadDays: lead, productId: [], name: [], onHandMilli: [], daysOfCover: [], orderMilli: [], atRisk: [] };
@@ -214,7 +241,9 @@ export const analyticsRoutes: FastifyPluginAsync<{ deps: AnalyticsDeps }> = asyn
     const byId = new Map(stock.rows.map((r) => [Number(r.id), r]));
     const rows = [];
     for (const id of ids) {
-      const fc = await answer(demandForecast(deps.warehouse, { through: addDays(day, -1), historyDays: 56, horizon: 28, storeId, productId: id, measure: 'items' }));
+      const fc = await answer(
+        demandForecast(deps.warehouse, { through: addDays(day, -1), historyDays: 56, horizon: 28, storeId, productId: id, measure: 'items' }),
+      );
       const onHand = Number(byId.get(id)?.on_hand ?? 0);
       const s = reorderSuggestion({ mean: fc.mean, upper: fc.upper, onHand, leadTimeDays: lead });
       rows.push({ id, name: byId.get(id)?.name ?? `Product ${id}`, onHand, ...s });

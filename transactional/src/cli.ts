@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BUILT_IN_ROLES, type BuiltInRole, isBuiltInRole } from '@keel/core';
+import { BUILT_IN_ROLES, type BuiltInRole, businessTime, isBuiltInRole } from '@keel/core';
+import { addDays, loadDemoHistory, openWarehouse } from '@keel/warehouse';
 import { createApiToken } from './api-tokens.js';
 import { type KeelConfig, readConfig } from './config.js';
 import { type ApiCall, seedDemo } from './demo-seed.js';
@@ -11,6 +13,10 @@ const HELP = `Usage: npx keel <command> [options]
 
 Commands:
   seed-demo [--days 21] [--sales-per-day 150]   fill the store with a demo catalog and sales
+  seed-demo --sale-lines N [--days 365] [--stores 10] [--products 10000]
+                                                 bulk-generate N sale lines of multi-store history
+                                                 straight into the warehouse (analytics only; stop
+                                                 the server first when the warehouse is chDB)
   token create --role <role> --name <name>       create an API token (shown once)
   migrate                                        run database migrations and exit
 
@@ -40,8 +46,51 @@ async function httpApi(base: string): Promise<ApiCall | undefined> {
   };
 }
 
+async function bulkHistoryCommand(config: KeelConfig, values: Record<string, string | undefined>): Promise<void> {
+  const lines = Number(values['sale-lines']);
+  const days = Number(values.days ?? '365');
+  const stores = Number(values.stores ?? '10');
+  const products = Number(values.products ?? '10000');
+  if (!Number.isInteger(lines) || lines < 1 || lines > 1_000_000_000) throw new UsageError('--sale-lines must be a whole number from 1 to 1000000000');
+  if (!Number.isInteger(days) || days < 14 || days > 3650) throw new UsageError('--days must be a whole number from 14 to 3650');
+  if (!Number.isInteger(stores) || stores < 1 || stores > 10_000) throw new UsageError('--stores must be a whole number from 1 to 10000');
+  if (!Number.isInteger(products) || products < 1 || products > 100_000_000) throw new UsageError('--products must be a whole number from 1 to 100000000');
+  const wh = await openWarehouse({ clickhouseUrl: config.clickhouseUrl, dataDir: path.join(config.dataDir, 'warehouse') });
+  try {
+    await wh.migrate();
+    const endDay = addDays(businessTime(new Date(), config.timeZone).day, -1);
+    const started = Date.now();
+    const r = await loadDemoHistory(wh, {
+      lines,
+      days,
+      stores,
+      products,
+      endDay,
+      seed: 1,
+      onProgress: (n) =>
+        process.stderr.write(
+          `\r${n.toLocaleString()} / ${lines.toLocaleString()} lines, ${Math.round(n / ((Date.now() - started) / 1000)).toLocaleString()} lines/s`,
+        ),
+    });
+    console.error(`\nDone: ${r.lines.toLocaleString()} lines (${r.sales.toLocaleString()} sales), ${r.firstDay}..${r.lastDay}, in ${Math.round(r.seconds)} s.`);
+  } finally {
+    await wh.close();
+  }
+}
+
 async function seedCommand(config: KeelConfig, args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { days: { type: 'string', default: '21' }, 'sales-per-day': { type: 'string', default: '150' } } });
+  const parsed = parseArgs({
+    args,
+    options: {
+      days: { type: 'string' },
+      'sales-per-day': { type: 'string' },
+      'sale-lines': { type: 'string' },
+      stores: { type: 'string' },
+      products: { type: 'string' },
+    },
+  });
+  if (parsed.values['sale-lines'] !== undefined) return bulkHistoryCommand(config, parsed.values);
+  const values = { days: parsed.values.days ?? '21', 'sales-per-day': parsed.values['sales-per-day'] ?? '150' };
   const days = Number(values.days);
   const perDay = Number(values['sales-per-day']);
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError('--days must be a whole number from 1 to 3650');

@@ -64,7 +64,9 @@ afterAll(async () => {
 });
 
 async function pgLines(): Promise<{ lines: number; revenue: number }> {
-  const { rows } = await sql<{ lines: string; revenue: string }>`SELECT count(*) AS lines, coalesce(sum(total), 0) AS revenue FROM sale_lines`.execute(server.db);
+  const { rows } = await sql<{ lines: string; revenue: string }>`SELECT count(*) AS lines, coalesce(sum(total), 0) AS revenue FROM sale_lines`.execute(
+    server.db,
+  );
   return { lines: Number(rows[0]?.lines), revenue: Number(rows[0]?.revenue) };
 }
 
@@ -94,7 +96,7 @@ describe('analyst SQL endpoint (ClickHouse HTTP, read-only)', () => {
     await expect(ch.command({ query: 'SYSTEM DROP MARK CACHE' })).rejects.toMatchObject({ type: 'READONLY' });
     await expect(ch.command({ query: 'DROP TABLE sale_lines' })).rejects.toMatchObject({ type: 'READONLY' });
     await expect(ch.command({ query: 'TRUNCATE TABLE sale_lines' })).rejects.toMatchObject({ type: 'READONLY' });
-    await expect(ch.command({ query: "/* a read? */ INSERT INTO sale_lines (store_id) SELECT 1 -- SELECT" })).rejects.toMatchObject({ type: 'READONLY' });
+    await expect(ch.command({ query: '/* a read? */ INSERT INTO sale_lines (store_id) SELECT 1 -- SELECT' })).rejects.toMatchObject({ type: 'READONLY' });
     await expect(ch.query({ query: 'SELECT 1; DROP TABLE sale_lines' })).rejects.toThrow(/one statement/);
     await expect(ch.query({ query: "SELECT 1 INTO OUTFILE '/tmp/keel-analyst-outfile.txt'" })).rejects.toMatchObject({ type: 'READONLY' });
     expect(existsSync('/tmp/keel-analyst-outfile.txt')).toBe(false);
@@ -111,7 +113,9 @@ describe('analyst SQL endpoint (ClickHouse HTTP, read-only)', () => {
 
   it('limits result size', async () => {
     const ch = client(analystToken);
-    await expect(ch.query({ query: 'SELECT number FROM system.numbers LIMIT 5000', format: 'JSONEachRow' })).rejects.toMatchObject({ type: 'TOO_MANY_ROWS_OR_BYTES' });
+    await expect(ch.query({ query: 'SELECT number FROM system.numbers LIMIT 5000', format: 'JSONEachRow' })).rejects.toMatchObject({
+      type: 'TOO_MANY_ROWS_OR_BYTES',
+    });
   });
 
   it('answers 401 without a valid token and 403 to a role without analyst.sql', async () => {

@@ -18,7 +18,7 @@ import { createTestDatabase, tempDataDir, testConfig } from './support/test-env.
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../.test-artifacts');
 let server: KeelServer;
 let browser: Browser;
-let products: TestProduct[] = [];
+const products: TestProduct[] = [];
 let cleanup: Array<() => Promise<void> | void> = [];
 const rand = seededRandom(4242);
 
@@ -45,7 +45,16 @@ beforeAll(async () => {
   const dir = tempDataDir();
   cleanup = [db.drop, dir.remove];
   server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir, nats: true }), { dashboardsDist });
-  const names = ['Espresso beans 1 kg', 'Oat milk 1 l', 'Croissant', 'Sourdough loaf', 'Dark chocolate 100 g', 'Green tea 50 bags', 'Honey 250 g', 'Granola 500 g'];
+  const names = [
+    'Espresso beans 1 kg',
+    'Oat milk 1 l',
+    'Croissant',
+    'Sourdough loaf',
+    'Dark chocolate 100 g',
+    'Green tea 50 bags',
+    'Honey 250 g',
+    'Granola 500 g',
+  ];
   for (const [i, name] of names.entries()) {
     const price = 180 + ((i * 431) % 1900);
     const p = await post('/api/v1/products', { sku: `PG-${i}`, name, price, cost: Math.floor((price * (45 + i * 4)) / 100), taxClass: 'reduced' });

@@ -126,7 +126,14 @@ export async function startAnalystServer(options: AnalystServerOptions): Promise
       'x-clickhouse-query-id': queryId,
       'x-clickhouse-timezone': 'UTC',
       'x-clickhouse-server-display-name': 'keel',
-      'x-clickhouse-summary': JSON.stringify({ read_rows: '0', read_bytes: '0', written_rows: '0', written_bytes: '0', result_bytes: String(bytes.byteLength), elapsed_ns: String(ms * 1e6) }),
+      'x-clickhouse-summary': JSON.stringify({
+        read_rows: '0',
+        read_bytes: '0',
+        written_rows: '0',
+        written_bytes: '0',
+        result_bytes: String(bytes.byteLength),
+        elapsed_ns: String(ms * 1e6),
+      }),
       'content-length': String(bytes.byteLength),
     });
     res.end(bytes);

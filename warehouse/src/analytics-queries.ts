@@ -194,7 +194,8 @@ function params(f: RangeFilter): Record<string, unknown> {
     }
   }
   const span = (Date.parse(f.to) - Date.parse(f.from)) / DAY_MS;
-  if (span < 0 || span > MAX_RANGE_DAYS) throw new WarehouseError('WAREHOUSE_BAD_ARGUMENT', `the range must run forward and span at most ${MAX_RANGE_DAYS} days`);
+  if (span < 0 || span > MAX_RANGE_DAYS)
+    throw new WarehouseError('WAREHOUSE_BAD_ARGUMENT', `the range must run forward and span at most ${MAX_RANGE_DAYS} days`);
   if (f.storeId !== undefined && (!Number.isInteger(f.storeId) || f.storeId < 0 || f.storeId > 0xffff_ffff)) {
     throw new WarehouseError('WAREHOUSE_BAD_ARGUMENT', `storeId must be a UInt32, got ${String(f.storeId)}`);
   }

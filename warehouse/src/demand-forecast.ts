@@ -32,7 +32,8 @@ export interface DemandForecast {
 
 /** Daily actuals of a store / product / category from the views, zero-filled. */
 export async function dailyDemand(wh: Warehouse, f: Omit<DemandFilter, 'horizon'>): Promise<{ day: string[]; actual: number[] }> {
-  if (!Number.isInteger(f.historyDays) || f.historyDays < 15 || f.historyDays > 1100) throw new WarehouseError('WAREHOUSE_BAD_ARGUMENT', 'historyDays must be 15..1100');
+  if (!Number.isInteger(f.historyDays) || f.historyDays < 15 || f.historyDays > 1100)
+    throw new WarehouseError('WAREHOUSE_BAD_ARGUMENT', 'historyDays must be 15..1100');
   const from = addDays(f.through, -(f.historyDays - 1));
   const table = f.productId !== undefined ? 'sales_product_day' : f.categoryId !== undefined ? 'sales_category_day' : 'sales_store_day';
   const where = [

@@ -1,3 +1,23 @@
+export { type AnalystLimits, DEFAULT_ANALYST_LIMITS, type PreparedQuery, prepareAnalystQuery } from './analyst-query.js';
+export { type AnalystAccess, type AnalystCredentials, type AnalystServer, type AnalystServerOptions, startAnalystServer } from './analyst-server.js';
+export {
+  addDays,
+  type DailyTrend,
+  dailyTrend,
+  daysOf,
+  type Heatmap,
+  MAX_RANGE_DAYS,
+  type RangeFilter,
+  type RankBy,
+  type RankDimension,
+  type Ranking,
+  type RankOptions,
+  ranking,
+  type Source,
+  type TenderMix,
+  tenderMix,
+  weekdayHourHeatmap,
+} from './analytics-queries.js';
 export {
   type DailyTotal,
   type DayFilter,
@@ -9,34 +29,6 @@ export {
   type SalesSummary,
   salesSummary,
 } from './dashboard-queries.js';
-export { type SaleLineRow, type SaleTenderRow, saleLineRows, saleTenderRows } from './sale-line-row.js';
-export { loadSaleEvents, type SaleLoadResult, saleBatchToken } from './sale-loader.js';
-export { INSERTABLE_TABLES, type InsertableTable, SCHEMA_STATEMENTS } from './schema.js';
-export { openWarehouse, type Warehouse, type WarehouseConfig } from './warehouse.js';
-export { WAREHOUSE_ERRORS, WarehouseError, type WarehouseErrorCode } from './warehouse-error.js';
-export {
-  addDays,
-  type DailyTrend,
-  daysOf,
-  dailyTrend,
-  type Heatmap,
-  MAX_RANGE_DAYS,
-  type RangeFilter,
-  type RankBy,
-  type RankDimension,
-  type RankOptions,
-  type Ranking,
-  ranking,
-  type Source,
-  type TenderMix,
-  tenderMix,
-  weekdayHourHeatmap,
-} from './analytics-queries.js';
-export { type BacktestOptions, type BacktestResult, backtest, type ErrorFigures, errors } from './forecast-backtest.js';
-export { type ForecastOptions, type HoltWintersForecast, type HoltWintersParams, holtWinters, seasonalNaive } from './holt-winters.js';
-export { type DemandShape, seededRandom, syntheticDemand } from './synthetic-demand.js';
-export { type AnalystLimits, DEFAULT_ANALYST_LIMITS, type PreparedQuery, prepareAnalystQuery } from './analyst-query.js';
-export { type AnalystAccess, type AnalystCredentials, type AnalystServer, type AnalystServerOptions, startAnalystServer } from './analyst-server.js';
 export {
   type DemandFilter,
   type DemandForecast,
@@ -50,3 +42,11 @@ export {
   reorderSuggestion,
 } from './demand-forecast.js';
 export { DEMO_WEEKLY, type DemoHistoryOptions, type DemoHistoryResult, demoQuotas, loadDemoHistory } from './demo-history.js';
+export { type BacktestOptions, type BacktestResult, backtest, type ErrorFigures, errors } from './forecast-backtest.js';
+export { type ForecastOptions, type HoltWintersForecast, type HoltWintersParams, holtWinters, seasonalNaive } from './holt-winters.js';
+export { type SaleLineRow, type SaleTenderRow, saleLineRows, saleTenderRows } from './sale-line-row.js';
+export { loadSaleEvents, type SaleLoadResult, saleBatchToken } from './sale-loader.js';
+export { INSERTABLE_TABLES, type InsertableTable, SCHEMA_STATEMENTS } from './schema.js';
+export { type DemandShape, seededRandom, syntheticDemand } from './synthetic-demand.js';
+export { openWarehouse, type Warehouse, type WarehouseConfig } from './warehouse.js';
+export { WAREHOUSE_ERRORS, WarehouseError, type WarehouseErrorCode } from './warehouse-error.js';

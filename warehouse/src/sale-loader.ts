@@ -53,11 +53,7 @@ export function saleBatchToken(eventIds: readonly string[]): string {
 }
 
 /** Event ids of the batch already in `sale_lines`. Store and day narrow the scan to few granules. */
-async function storedEventIds(
-  wh: Warehouse,
-  table: 'sale_lines' | 'sale_tenders',
-  candidates: ReadonlyMap<string, readonly SaleLineRow[]>,
-): Promise<string[]> {
+async function storedEventIds(wh: Warehouse, table: 'sale_lines' | 'sale_tenders', candidates: ReadonlyMap<string, readonly SaleLineRow[]>): Promise<string[]> {
   const stores = new Set<number>();
   const days = new Set<string>();
   for (const rows of candidates.values()) {

@@ -1,4 +1,4 @@
-import { MEASURE_COLUMNS as measures, MEASURE_SELECT as measureSelect, MONEY as money } from './aggregate-measures.js';
+import { MEASURE_SELECT as measureSelect, MEASURE_COLUMNS as measures, MONEY as money } from './aggregate-measures.js';
 import { ANALYTICS_STATEMENTS } from './analytics-schema.js';
 
 /**

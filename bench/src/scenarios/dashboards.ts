@@ -38,7 +38,9 @@ export async function dashboards(options: ScenarioOptions): Promise<ScenarioOutc
       shouldStop: () => Date.now() - started > budgetMs,
     });
     const linesPerSecond = load.lines / load.seconds;
-    log(`loaded ${load.lines.toLocaleString()} lines in ${round(load.seconds)} s (${Math.round(linesPerSecond).toLocaleString()} lines/s); days ${load.firstDay}..${load.lastDay}`);
+    log(
+      `loaded ${load.lines.toLocaleString()} lines in ${round(load.seconds)} s (${Math.round(linesPerSecond).toLocaleString()} lines/s); days ${load.firstDay}..${load.lastDay}`,
+    );
     const sizes = await tableSizes(wh);
     const lines = sizes.find((s) => s.table === 'sale_lines');
     const allBytes = sizes.reduce((s, t) => s + t.bytes, 0);
@@ -48,12 +50,18 @@ export async function dashboards(options: ScenarioOptions): Promise<ScenarioOutc
       { name: 'trend 30 days, one store', run: (s) => dailyTrend(wh, { from: addDays(last, -29), to: last, storeId: 1 }, s) },
       { name: 'trend 365 days', run: (s) => dailyTrend(wh, { from: addDays(last, -364), to: last }, s) },
       { name: 'heatmap 90 days', run: (s) => weekdayHourHeatmap(wh, { from: addDays(last, -89), to: last }, s) },
-      { name: 'top 10 products 30 days', run: (s) => ranking(wh, 'product', { from: addDays(last, -29), to: last }, { by: 'revenue', order: 'top', limit: 10 }, s) },
+      {
+        name: 'top 10 products 30 days',
+        run: (s) => ranking(wh, 'product', { from: addDays(last, -29), to: last }, { by: 'revenue', order: 'top', limit: 10 }, s),
+      },
       {
         name: 'bottom 10 products by margin 30 days, one store',
         run: (s) => ranking(wh, 'product', { from: addDays(last, -29), to: last, storeId: 2 }, { by: 'margin', order: 'bottom', limit: 10 }, s),
       },
-      { name: 'category mix 365 days', run: (s) => ranking(wh, 'category', { from: addDays(last, -364), to: last }, { by: 'revenue', order: 'top', limit: 0 }, s) },
+      {
+        name: 'category mix 365 days',
+        run: (s) => ranking(wh, 'category', { from: addDays(last, -364), to: last }, { by: 'revenue', order: 'top', limit: 0 }, s),
+      },
       { name: 'cashiers 30 days', run: (s) => ranking(wh, 'cashier', { from: addDays(last, -29), to: last }, { by: 'revenue', order: 'top', limit: 0 }, s) },
       { name: 'tender mix 30 days', run: (s) => tenderMix(wh, { from: addDays(last, -29), to: last }, s) },
       { name: 'forecast history 112 days, one store', run: (s) => dailyTrend(wh, { from: addDays(last, -111), to: last, storeId: 3 }, s) },
@@ -67,13 +75,20 @@ export async function dashboards(options: ScenarioOptions): Promise<ScenarioOutc
       const raw = await timeIt(() => q.run('raw'), rawReps);
       const viewP95 = percentile(view, 95);
       const rawP95 = percentile(raw, 95);
-      rows.push({ query: q.name, viewP50Ms: round(percentile(view, 50)), viewP95Ms: round(viewP95), rawP95Ms: round(rawP95), speedup: round(rawP95 / Math.max(viewP95, 0.01)) });
+      rows.push({
+        query: q.name,
+        viewP50Ms: round(percentile(view, 50)),
+        viewP95Ms: round(viewP95),
+        rawP95Ms: round(rawP95),
+        speedup: round(rawP95 / Math.max(viewP95, 0.01)),
+      });
       log(`  ${q.name}: views p95 ${round(viewP95)} ms, raw p95 ${round(rawP95)} ms`);
       if (viewP95 > worst.view) worst = { name: q.name, view: viewP95, raw: rawP95 };
     }
     const result: BenchResult = {
       scenario: 'dashboards',
-      metric: 'slowest dashboard query p95 from the views, ms (lower is better; baseline = the same figure from the raw lines, ratio = baseline / value = speedup)',
+      metric:
+        'slowest dashboard query p95 from the views, ms (lower is better; baseline = the same figure from the raw lines, ratio = baseline / value = speedup)',
       value: round(worst.view),
       unit: 'ms',
       baseline: round(worst.raw),
@@ -116,5 +131,3 @@ async function timeIt(run: () => Promise<unknown>, reps: number): Promise<number
   }
   return out;
 }
-
-

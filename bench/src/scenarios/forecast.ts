@@ -14,9 +14,7 @@ const TARGET_RATIO = 0.8;
  */
 export async function forecast(options: ScenarioOptions): Promise<ScenarioOutcome> {
   const { log } = options;
-  const shape = options.quick
-    ? { lines: 1_000_000, stores: 6, products: 2_000, days: 364 }
-    : { lines: 10_000_000, stores: 12, products: 5_000, days: 728 };
+  const shape = options.quick ? { lines: 1_000_000, stores: 6, products: 2_000, days: 364 } : { lines: 10_000_000, stores: 12, products: 5_000, days: 728 };
   const { wh, dispose } = await tempWarehouse('forecast');
   try {
     log(`loading ${shape.lines.toLocaleString()} lines of history (${shape.stores} stores, ${shape.days} days)`);
@@ -27,7 +25,13 @@ export async function forecast(options: ScenarioOptions): Promise<ScenarioOutcom
       const d = await dailyDemand(wh, { through: END_DAY, historyDays, storeId: s, measure: 'revenue' });
       series.push({ name: `store ${s} revenue`, y: d.actual });
     }
-    const top = await ranking(wh, 'product', { from: addDays(END_DAY, -55), to: END_DAY, storeId: 1 }, { by: 'items', order: 'top', limit: options.quick ? 5 : 15 }, 'view');
+    const top = await ranking(
+      wh,
+      'product',
+      { from: addDays(END_DAY, -55), to: END_DAY, storeId: 1 },
+      { by: 'items', order: 'top', limit: options.quick ? 5 : 15 },
+      'view',
+    );
     for (const id of top.key) {
       for (const s of [1, 2]) {
         const d = await dailyDemand(wh, { through: END_DAY, historyDays, storeId: s, productId: Number(id), measure: 'items' });
@@ -53,7 +57,11 @@ export async function forecast(options: ScenarioOptions): Promise<ScenarioOutcom
     // A clean check of the model on its own: series with known pattern, no warehouse in between.
     const weekly = [0.8, 0.85, 0.9, 1.0, 1.2, 1.6, 0.65];
     const synthetic = [1, 2, 3, 4, 5, 6].map((seed) =>
-      backtest(syntheticDemand({ days: 182, base: 120, trendPerDay: 0.003, weekly, noise: 0.12, promoChance: 0.03, promoUplift: 0.6, seed }), { origins: 8, step: 7, horizon: 14 }),
+      backtest(syntheticDemand({ days: 182, base: 120, trendPerDay: 0.003, weekly, noise: 0.12, promoChance: 0.03, promoUplift: 0.6, seed }), {
+        origins: 8,
+        step: 7,
+        horizon: 14,
+      }),
     );
     const mean = (xs: BacktestResult[], f: (r: BacktestResult) => number) => xs.reduce((s, r) => s + f(r), 0) / xs.length;
     const hw = mean(results, (r) => r.holtWinters.smape);
@@ -62,7 +70,8 @@ export async function forecast(options: ScenarioOptions): Promise<ScenarioOutcom
     log(`backtest of ${series.length} series: sMAPE Holt-Winters ${round(hw, 2)}% vs seasonal-naive ${round(naive, 2)}%`);
     const result: BenchResult = {
       scenario: 'forecast',
-      metric: 'mean sMAPE of Holt-Winters over an 8-week rolling-origin backtest, 14 days ahead, % (lower is better; baseline = seasonal-naive from the same origins; ratio = value / baseline)',
+      metric:
+        'mean sMAPE of Holt-Winters over an 8-week rolling-origin backtest, 14 days ahead, % (lower is better; baseline = seasonal-naive from the same origins; ratio = value / baseline)',
       value: round(hw, 2),
       unit: '%',
       baseline: round(naive, 2),
@@ -70,21 +79,49 @@ export async function forecast(options: ScenarioOptions): Promise<ScenarioOutcom
       target: `ratio <= ${TARGET_RATIO} (at least 20% lower error than seasonal-naive)`,
       pass: ratio <= TARGET_RATIO,
       params: {
-        history: { ...shape, linesLoaded: load.lines, loadSeconds: round(load.seconds), firstDay: load.firstDay, lastDay: load.lastDay, generator: 'weekly pattern Mon..Sun 0.8/0.85/0.9/1.0/1.25/1.6/0.6, +0.08%/day trend, 4% promotion days (+50%), 10% day noise' },
+        history: {
+          ...shape,
+          linesLoaded: load.lines,
+          loadSeconds: round(load.seconds),
+          firstDay: load.firstDay,
+          lastDay: load.lastDay,
+          generator: 'weekly pattern Mon..Sun 0.8/0.85/0.9/1.0/1.25/1.6/0.6, +0.08%/day trend, 4% promotion days (+50%), 10% day noise',
+        },
         series: series.length,
         historyDaysPerSeries: historyDays,
         origins: 8,
         horizonDays: 14,
-        mapeHoltWinters: round(mean(results, (r) => r.holtWinters.mape), 2),
-        mapeSeasonalNaive: round(mean(results, (r) => r.seasonalNaive.mape), 2),
-        intervalCoverage95: round(mean(results, (r) => r.intervalCoverage), 3),
+        mapeHoltWinters: round(
+          mean(results, (r) => r.holtWinters.mape),
+          2,
+        ),
+        mapeSeasonalNaive: round(
+          mean(results, (r) => r.seasonalNaive.mape),
+          2,
+        ),
+        intervalCoverage95: round(
+          mean(results, (r) => r.intervalCoverage),
+          3,
+        ),
         fitAndBacktestMsPerSeries: round(fitMs / series.length, 1),
         syntheticSeries: {
           count: synthetic.length,
-          smapeHoltWinters: round(mean(synthetic, (r) => r.holtWinters.smape), 2),
-          smapeSeasonalNaive: round(mean(synthetic, (r) => r.seasonalNaive.smape), 2),
-          mapeHoltWinters: round(mean(synthetic, (r) => r.holtWinters.mape), 2),
-          mapeSeasonalNaive: round(mean(synthetic, (r) => r.seasonalNaive.mape), 2),
+          smapeHoltWinters: round(
+            mean(synthetic, (r) => r.holtWinters.smape),
+            2,
+          ),
+          smapeSeasonalNaive: round(
+            mean(synthetic, (r) => r.seasonalNaive.smape),
+            2,
+          ),
+          mapeHoltWinters: round(
+            mean(synthetic, (r) => r.holtWinters.mape),
+            2,
+          ),
+          mapeSeasonalNaive: round(
+            mean(synthetic, (r) => r.seasonalNaive.mape),
+            2,
+          ),
         },
       },
     };

@@ -32,7 +32,9 @@ export async function ingest(options: ScenarioOptions): Promise<ScenarioOutcome>
     const run = await steadyLoad(keel.url, products, rate, seconds, day);
     const freshness = run.freshnessMs;
     const p95 = percentile(freshness, 95);
-    log(`posted ${run.committed} (${round(run.achievedRate)} /s), errors ${run.errors}; freshness p50 ${round(percentile(freshness, 50))} ms, p95 ${round(p95)} ms, max ${round(percentile(freshness, 100))} ms`);
+    log(
+      `posted ${run.committed} (${round(run.achievedRate)} /s), errors ${run.errors}; freshness p50 ${round(percentile(freshness, 50))} ms, p95 ${round(p95)} ms, max ${round(percentile(freshness, 100))} ms`,
+    );
 
     const events = await database.with(async (c) => {
       const r = await c.query<{ payload: unknown }>("SELECT payload FROM outbox WHERE event_type = 'SaleCompleted' ORDER BY id");
@@ -56,7 +58,8 @@ export async function ingest(options: ScenarioOptions): Promise<ScenarioOutcome>
     ];
     const result: BenchResult = {
       scenario: 'ingest',
-      metric: 'end-to-end freshness p95 (POST /sales returned -> visible in the dashboard API), ms, at a steady rate (lower is better; baseline = the 1 s goal, ratio = value / baseline)',
+      metric:
+        'end-to-end freshness p95 (POST /sales returned -> visible in the dashboard API), ms, at a steady rate (lower is better; baseline = the 1 s goal, ratio = value / baseline)',
       value: round(p95),
       unit: 'ms',
       baseline: MAX_P95_MS,
@@ -80,7 +83,8 @@ export async function ingest(options: ScenarioOptions): Promise<ScenarioOutcome>
         loadEvents: events.length,
         loadLines: load.lines,
         loadBatchEvents: 5000,
-        loadNote: 'same events, same tables and views (chDB in the bench process), best of 2 rounds each; raw = the same sale_lines and sale_tenders rows inserted with no look-up',
+        loadNote:
+          'same events, same tables and views (chDB in the bench process), best of 2 rounds each; raw = the same sale_lines and sale_tenders rows inserted with no look-up',
         server: 'child process, PostgreSQL + NATS JetStream + chDB, LOADER_BATCH_MS=100',
       },
     };

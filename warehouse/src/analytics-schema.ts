@@ -9,12 +9,14 @@ import { MEASURE_COLUMNS, MEASURE_SELECT, MONEY } from './aggregate-measures.js'
  * | `sales_product_day`   | store x day x product          | view over `sale_lines`                            |
  * | `sales_category_day`  | store x day x category         | view over `sale_lines` (category_id 0 until the catalog issue fills it) |
  * | `sales_cashier_day`   | store x day x cashier          | view over `sale_lines`                            |
- * | `refunds_store_day`   | store x day                    | view over `sale_lines` with quantity < 0          |
  * | `sale_tenders`        | one row per tender of a sale   | `loadSaleEvents` (SaleCompleted.tenders)          |
  * | `tenders_store_day`   | store x day x tender kind      | view over `sale_tenders`                          |
  * | `stock_movements`     | one row per non-sale movement  | waits on stock events (receipts, counts, transfers) |
- * | `stock_on_hand`       | store x product                | views over `sale_lines` (out) and `stock_movements` |
+ * | `stock_on_hand`       | store x product                | view over `stock_movements` (sales join when stock events arrive) |
  * | `cash_sessions`       | one row per till session       | waits on the cash-session events                  |
+ *
+ * Every view costs the loader a part per insert: views that no dashboard reads yet (refunds,
+ * stock from sales) are left out until they do; see docs/warehouse.md.
  */
 const WINDOW = 'SETTINGS non_replicated_deduplication_window = 1000';
 
@@ -46,21 +48,6 @@ GROUP BY store_id, business_day, category_id`,
 SELECT store_id, business_day, cashier_id,${MEASURE_SELECT}
 FROM sale_lines
 GROUP BY store_id, business_day, cashier_id`,
-
-  `CREATE TABLE IF NOT EXISTS refunds_store_day (
-  store_id UInt32,
-  business_day Date,
-  refund_lines UInt64,
-  refunded Int64
-) ENGINE = SummingMergeTree
-PARTITION BY toYYYYMM(business_day)
-ORDER BY (store_id, business_day)
-${WINDOW}`,
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS refunds_store_day_mv TO refunds_store_day AS
-SELECT store_id, business_day, count() AS refund_lines, -sum(total) AS refunded
-FROM sale_lines
-WHERE quantity_milli < 0
-GROUP BY store_id, business_day`,
 
   `CREATE TABLE IF NOT EXISTS sale_tenders (
   event_id UUID,
@@ -115,13 +102,6 @@ ${WINDOW}`,
 SELECT store_id, product_id, sum(quantity_milli) AS quantity_milli, count() AS movements
 FROM stock_movements
 GROUP BY store_id, product_id`,
-  // Sales take stock out straight from the lines: a second row per sale line in stock_movements
-  // would double the warehouse for nothing the dashboards ask.
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS stock_on_hand_sales_mv TO stock_on_hand AS
-SELECT store_id, product_id, -sum(quantity_milli) AS quantity_milli, count() AS movements
-FROM sale_lines
-GROUP BY store_id, product_id`,
-
   `CREATE TABLE IF NOT EXISTS cash_sessions (
   session_id UUID,
   store_id UInt32,

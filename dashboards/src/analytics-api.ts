@@ -82,7 +82,8 @@ function qs(params: Record<string, string | number | null | undefined>): string 
 
 const range = (q: RangeQuery) => ({ from: q.from, to: q.to, store: q.storeId });
 
-export const fetchTrend = (q: RangeQuery, signal?: AbortSignal) => getJson<Trend>(`/api/v1/analytics/trend?${qs(range(q))}`, signal);
+export const fetchTrend = (q: RangeQuery, categoryId: number | null, signal?: AbortSignal) =>
+  getJson<Trend>(`/api/v1/analytics/trend?${qs({ ...range(q), category: categoryId })}`, signal);
 export const fetchCompare = (day: string, storeId: number | null, signal?: AbortSignal) =>
   getJson<Compare>(`/api/v1/analytics/compare?${qs({ day, store: storeId })}`, signal);
 export const fetchRanking = (

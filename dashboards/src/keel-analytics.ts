@@ -62,6 +62,9 @@ export class KeelAnalytics extends LitElement {
   @state() private stores: StoreRef[] = [];
   @state() private storeId: number | null = null;
   @state() private days: number = 30;
+  /** A custom range replaces the preset period when set. */
+  @state() private custom: { from: string; to: string } | null = null;
+  @state() private categoryId: number | null = null;
   @state() private rankBy: 'revenue' | 'margin' = 'revenue';
   @state() private figures: Figures | null = null;
   @state() private status: StreamStatus = 'connecting';
@@ -105,15 +108,21 @@ export class KeelAnalytics extends LitElement {
   }
 
   #range(): RangeQuery {
+    if (this.custom) return { ...this.custom, storeId: this.storeId };
     const to = localDay();
     return { from: shiftDay(to, -(this.days - 1)), to, storeId: this.storeId };
+  }
+
+  #spanDays(): number {
+    const q = this.#range();
+    return Math.round((Date.parse(q.to) - Date.parse(q.from)) / 86_400_000) + 1;
   }
 
   async #load(): Promise<void> {
     const q = this.#range();
     const rankBy = this.rankBy;
     const [trend, compare, top, bottom, categories, cashiers, heatmap, tenders, forecast, stock] = await Promise.all([
-      fetchTrend(q),
+      fetchTrend(q, this.categoryId),
       fetchCompare(q.to, q.storeId),
       fetchRanking(q, 'product', rankBy, 'top', 8),
       fetchRanking(q, 'product', rankBy, 'bottom', 5),
@@ -129,9 +138,17 @@ export class KeelAnalytics extends LitElement {
     this.error = null;
   }
 
-  #set(change: { storeId?: number | null; days?: number; rankBy?: 'revenue' | 'margin' }): void {
+  #set(change: {
+    storeId?: number | null;
+    days?: number;
+    rankBy?: 'revenue' | 'margin';
+    custom?: { from: string; to: string } | null;
+    categoryId?: number | null;
+  }): void {
     if (change.storeId !== undefined) this.storeId = change.storeId;
     if (change.days !== undefined) this.days = change.days;
+    if (change.custom !== undefined) this.custom = change.custom;
+    if (change.categoryId !== undefined) this.categoryId = change.categoryId;
     if (change.rankBy !== undefined) this.rankBy = change.rankBy;
     const p = new URLSearchParams();
     if (this.storeId !== null) p.set('store', String(this.storeId));
@@ -149,7 +166,7 @@ export class KeelAnalytics extends LitElement {
       <header>
         <div class="title">
           <h1>Trends &amp; forecast</h1>
-          <p class="as-of">${storeName} · last ${this.days} days${this.updatedAt ? ` · updated ${this.updatedAt}` : ''} · <a href="./">Live sales</a></p>
+          <p class="as-of">${storeName} · ${this.custom ? `${shortDay(this.custom.from)} – ${shortDay(this.custom.to)}` : `last ${this.days} days`}${this.updatedAt ? ` · updated ${this.updatedAt}` : ''} · <a href="./">Live sales</a></p>
         </div>
         <div class="controls">
           <label><span>Store</span>
@@ -159,8 +176,28 @@ export class KeelAnalytics extends LitElement {
             </select>
           </label>
           <label><span>Period</span>
-            <select data-testid="period" @change=${(e: Event) => this.#set({ days: Number((e.target as HTMLSelectElement).value) })}>
-              ${PERIODS.map((d) => html`<option value=${d} ?selected=${d === this.days}>Last ${d} days</option>`)}
+            <select data-testid="period" @change=${this.#onPeriod}>
+              ${PERIODS.map((d) => html`<option value=${d} ?selected=${!this.custom && d === this.days}>Last ${d} days</option>`)}
+              <option value="custom" ?selected=${this.custom !== null}>Dates…</option>
+            </select>
+          </label>
+          ${
+            this.custom
+              ? html`<label><span>From</span><input type="date" required .value=${this.custom.from} max=${this.custom.to}
+                    @change=${(e: Event) => this.#onDate('from', e)} /></label>
+                  <label><span>To</span><input type="date" required .value=${this.custom.to} min=${this.custom.from}
+                    @change=${(e: Event) => this.#onDate('to', e)} /></label>`
+              : nothing
+          }
+          <label><span>Category</span>
+            <select data-testid="category" @change=${(e: Event) => {
+              const v = (e.target as HTMLSelectElement).value;
+              this.#set({ categoryId: v === 'all' ? null : Number(v) });
+            }}>
+              <option value="all" ?selected=${this.categoryId === null}>All categories</option>
+              ${(this.figures?.categories.key ?? []).map(
+                (k, i) => html`<option value=${k} ?selected=${Number(k) === this.categoryId}>${this.figures?.categories.name[i]}</option>`,
+              )}
             </select>
           </label>
           <span class="status ${this.status}" role="status"><span class="dot" aria-hidden="true"></span><span data-testid="status">${
@@ -172,6 +209,19 @@ export class KeelAnalytics extends LitElement {
       ${f?.forecast.alert ? this.#alert(f.forecast, money) : nothing}
       ${f ? this.#body(f, money) : html`<p class="as-of">Loading…</p>`}
     `;
+  }
+
+  #onPeriod(e: Event): void {
+    const v = (e.target as HTMLSelectElement).value;
+    if (v === 'custom') this.#set({ custom: { from: this.#range().from, to: this.#range().to } });
+    else this.#set({ days: Number(v), custom: null });
+  }
+
+  #onDate(which: 'from' | 'to', e: Event): void {
+    const v = (e.target as HTMLInputElement).value;
+    if (!v || !this.custom) return;
+    const next = { ...this.custom, [which]: v };
+    if (next.from <= next.to) this.#set({ custom: next });
   }
 
   #alert(fc: ForecastData, money: (v: number) => string) {
@@ -204,9 +254,9 @@ export class KeelAnalytics extends LitElement {
     const pad = (n: number) => new Array<number | null>(n).fill(null);
     return html`
       <section class="cards" aria-label="Figures for the period">
-        <keel-stat label="Revenue" testid="range-revenue" .value=${money(revenue)} .sub=${previous > 0 ? `${pct.format(revenue / previous - 1)} vs previous ${this.days} days` : ''}></keel-stat>
+        <keel-stat label="Revenue" testid="range-revenue" .value=${money(revenue)} .sub=${previous > 0 ? `${pct.format(revenue / previous - 1)} vs previous ${this.#spanDays()} days` : ''}></keel-stat>
         <keel-stat label="Margin" testid="range-margin" .value=${t.margin ? money(sum(t.margin)) : '—'} .sub=${t.margin ? (net ? `${pctPlain.format(sum(t.margin) / net)} of net` : '') : 'Costs not shown for your role'}></keel-stat>
-        <keel-stat label="Tickets" testid="range-tickets" .value=${num.format(tickets)} .sub=${`${num.format(tickets / this.days)} a day`}></keel-stat>
+        <keel-stat label="Tickets" testid="range-tickets" .value=${num.format(tickets)} .sub=${`${num.format(tickets / this.#spanDays())} a day`}></keel-stat>
         <keel-stat label="Average basket" testid="basket" .value=${tickets ? money(divRound(revenue, tickets)) : '—'} .sub=${tickets ? `${num.format(sum(t.itemsMilli) / 1000 / tickets)} items per ticket` : ''}></keel-stat>
       </section>
       <section class="panels">
@@ -220,8 +270,8 @@ export class KeelAnalytics extends LitElement {
             ]}></keel-series-chart>
         </div>
         <div class="panel">
-          <div class="panel-head"><h2>Revenue${t.margin ? ' and margin' : ''}, per day</h2></div>
-          <keel-series-chart .labels=${t.day.map(shortDay)} .format=${compact} .summary=${`Revenue over ${this.days} days: ${money(revenue)}`}
+          <div class="panel-head"><h2>Revenue${t.margin ? ' and margin' : ''}, per day${this.categoryId === null ? '' : ` · ${this.#categoryName()}`}</h2></div>
+          <keel-series-chart .labels=${t.day.map(shortDay)} .format=${compact} .summary=${`Revenue over ${this.#spanDays()} days: ${money(revenue)}`}
             .lines=${[{ label: 'Revenue', values: t.revenue, color: BLUE }, ...(t.margin ? [{ label: 'Margin', values: t.margin, color: GREEN }] : [])]}></keel-series-chart>
         </div>
         <div class="panel wide">
@@ -276,6 +326,12 @@ export class KeelAnalytics extends LitElement {
         </div>
       </section>
     `;
+  }
+
+  #categoryName(): string {
+    const c = this.figures?.categories;
+    const i = c ? c.key.findIndex((k) => Number(k) === this.categoryId) : -1;
+    return i >= 0 ? (c?.name[i] ?? '') : `Category ${this.categoryId}`;
   }
 
   #rankToggle(costs: boolean) {

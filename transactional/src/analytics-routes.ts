@@ -34,6 +34,10 @@ export interface AnalyticsDeps {
 const Store = Type.Optional(Type.Integer({ minimum: 1, maximum: 4_294_967_295 }));
 const Day = Type.String({ format: 'date' });
 const RangeQuery = Type.Object({ from: Day, to: Day, store: Store }, { additionalProperties: false });
+const TrendQuery = Type.Object(
+  { from: Day, to: Day, store: Store, category: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295 })) },
+  { additionalProperties: false },
+);
 const CompareQuery = Type.Object({ day: Day, store: Store }, { additionalProperties: false });
 const RankingQuery = Type.Object(
   {
@@ -78,8 +82,8 @@ export const analyticsRoutes: FastifyPluginAsync<{ deps: AnalyticsDeps }> = asyn
   const seesCosts = (request: FastifyRequest) => can(request.principal as Principal, 'costs.view');
   const today = () => businessTime(deps.now(), deps.timeZone).day;
 
-  app.get<{ Querystring: Static<typeof RangeQuery> }>('/api/v1/analytics/trend', { ...VIEW, schema: { querystring: RangeQuery } }, async (request) => {
-    const f = rangeOf(request, request.query);
+  app.get<{ Querystring: Static<typeof TrendQuery> }>('/api/v1/analytics/trend', { ...VIEW, schema: { querystring: TrendQuery } }, async (request) => {
+    const f = { ...rangeOf(request, request.query), categoryId: request.query.category };
     const t = await answer(dailyTrend(deps.warehouse, f));
     const costs = seesCosts(request);
     const previous = await answer(dailyTrend(deps.warehouse, shiftRange(f)));
@@ -274,9 +278,9 @@ function rangeOf(request: FastifyRequest, q: { from: string; to: string; store?:
 }
 
 /** The same number of days ending the day before `f.from`. */
-function shiftRange(f: RangeFilter): RangeFilter {
+function shiftRange<F extends RangeFilter>(f: F): F {
   const days = Math.round((Date.parse(f.to) - Date.parse(f.from)) / 86_400_000) + 1;
-  return { from: addDays(f.from, -days), to: addDays(f.from, -1), storeId: f.storeId };
+  return { ...f, from: addDays(f.from, -days), to: addDays(f.from, -1) };
 }
 
 async function answer<T>(p: Promise<T>): Promise<T> {

@@ -148,6 +148,13 @@ describe('analytics dashboards equal PostgreSQL to the cent', () => {
     expect(cat.name).toEqual(['Uncategorised']);
     expect(cat.revenue).toEqual([num(total[0]?.revenue)]);
     expect(cat.margin).toEqual([num(total[0]?.margin)]);
+    // The trend filtered to a category reads the category view: all of it here, nothing in another.
+    const all = await get(`/api/v1/analytics/trend?from=${FROM}&to=${TO}`);
+    const uncategorised = await get(`/api/v1/analytics/trend?from=${FROM}&to=${TO}&category=0`);
+    expect(uncategorised.revenue).toEqual(all.revenue);
+    expect(uncategorised.margin).toEqual(all.margin);
+    const other = await get(`/api/v1/analytics/trend?from=${FROM}&to=${TO}&category=7`);
+    expect(other.revenue).toEqual(new Array(21).fill(0));
 
     const people = await get(`/api/v1/analytics/ranking?dim=cashier&limit=0&from=${FROM}&to=${TO}`);
     const { rows } = await sql<{ cashier: string; revenue: string; tickets: string; items: string }>`

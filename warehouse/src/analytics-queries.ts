@@ -15,6 +15,11 @@ export interface RangeFilter {
   storeId?: number | undefined;
 }
 
+export interface TrendFilter extends RangeFilter {
+  /** Only this category (`sales_category_day`); 0 = uncategorised. */
+  categoryId?: number | undefined;
+}
+
 export interface DailyTrend {
   day: string[];
   revenue: number[];
@@ -63,13 +68,18 @@ const storeFilter = (storeId: number | undefined) => (storeId === undefined ? ''
 type Row = { revenue: number; net: number; discount: number; cost: number; tickets: number; lines: number; itemsMilli: number };
 
 /** Per business day of the range (every day present, zero where nothing sold). */
-export async function dailyTrend(wh: Warehouse, f: RangeFilter, source: Source = 'view'): Promise<DailyTrend> {
+export async function dailyTrend(wh: Warehouse, f: TrendFilter, source: Source = 'view'): Promise<DailyTrend> {
+  const byCategory = f.categoryId !== undefined;
+  if (byCategory && (!Number.isInteger(f.categoryId) || (f.categoryId as number) < 0 || (f.categoryId as number) > 0xffff_ffff)) {
+    throw new WarehouseError('WAREHOUSE_BAD_ARGUMENT', `categoryId must be a UInt32, got ${String(f.categoryId)}`);
+  }
+  const table = source === 'raw' ? 'sale_lines' : byCategory ? 'sales_category_day' : 'sales_store_day';
   const rows = await wh.query<Row & { day: string }>(
     `SELECT business_day AS day, ${source === 'view' ? MEASURES : RAW_MEASURES}
-FROM ${source === 'view' ? 'sales_store_day' : 'sale_lines'}
-WHERE ${RANGE}${storeFilter(f.storeId)}
+FROM ${table}
+WHERE ${RANGE}${storeFilter(f.storeId)}${byCategory ? ' AND category_id = {category:UInt32}' : ''}
 GROUP BY business_day ORDER BY business_day`,
-    params(f),
+    { ...params(f), ...(byCategory ? { category: f.categoryId } : {}) },
   );
   const days = daysOf(f.from, f.to);
   const at = new Map(rows.map((r) => [r.day, r]));

@@ -15,6 +15,7 @@ export {
   ranking,
   type Source,
   type TenderMix,
+  type TrendFilter,
   tenderMix,
   weekdayHourHeatmap,
 } from './analytics-queries.js';

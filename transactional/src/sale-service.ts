@@ -4,7 +4,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Database } from './database.js';
-import { can, type Principal } from './principal.js';
+import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
 
@@ -64,7 +64,8 @@ export async function recordSale(
   if (existing) return { sale: existing, replayed: true };
 
   const store = await deps.reference.store(req.storeId);
-  if (!store) throw new Problem('sale.store_unknown', `store ${req.storeId} does not exist`);
+  // Another store's sale answers like an unknown store: no enumeration.
+  if (!store || !canSeeStore(principal, req.storeId)) throw new Problem('sale.store_unknown', `store ${req.storeId} does not exist`);
   if (req.lines.some((l) => l.quantityMilli < 0) && !can(principal, 'sales.refund')) throw new Problem('sale.refund_not_permitted');
 
   const productIds = [...new Set(req.lines.map((l) => l.productId))];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { businessTime, type CartLineInput, cartTotals, DiscountError, extend, money, type SaleCompletedV1, type SaleRequest, settleTenders } from '@keel/core';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Database } from './database.js';
@@ -60,16 +60,23 @@ export async function recordSale(
   requestId: string | null,
 ): Promise<{ sale: SaleResult; replayed: boolean }> {
   const requestSha = sha256Hex(canonicalJson(req));
-  const existing = await findReplay(deps.db, req.id, requestSha);
-  if (existing) return { sale: existing, replayed: true };
-
   const store = await deps.reference.store(req.storeId);
   // Another store's sale answers like an unknown store: no enumeration.
   if (!store || !canSeeStore(principal, req.storeId)) throw new Problem('sale.store_unknown', `store ${req.storeId} does not exist`);
-  if (req.lines.some((l) => l.quantityMilli < 0) && !can(principal, 'sales.refund')) throw new Problem('sale.refund_not_permitted');
 
+  // One round trip: is this a replay, and the products it names (a replay must answer even if a
+  // product was retired since, so the replay check comes before any validation).
   const productIds = [...new Set(req.lines.map((l) => l.productId))];
-  const products = await deps.db.selectFrom('products').select(['id', 'sku', 'price', 'cost', 'tax_class', 'active']).where('id', 'in', productIds).execute();
+  const { rows: found } = await sql<ProductForSale & { existing_sha: string | null }>`
+    SELECT e.sha AS existing_sha, p.id, p.sku, p.price, p.cost, p.tax_class, p.active
+    FROM (SELECT (SELECT request_sha256 FROM sales WHERE id = ${req.id}) AS sha) e
+    LEFT JOIN products p ON p.id = ANY(${productIds}::bigint[])`.execute(deps.db);
+  if (found[0]?.existing_sha) {
+    const replay = await findReplay(deps.db, req.id, requestSha);
+    if (replay) return { sale: replay, replayed: true };
+  }
+  if (req.lines.some((l) => l.quantityMilli < 0) && !can(principal, 'sales.refund')) throw new Problem('sale.refund_not_permitted');
+  const products = found.filter((p) => p.id !== null);
   const byId = new Map(products.map((p) => [p.id, p]));
   const missing = productIds.filter((id) => !byId.get(id)?.active);
   if (missing.length > 0) throw new Problem('sale.unknown_product', `unknown or inactive product ids: ${missing.join(', ')}`, { productIds: missing });
@@ -124,105 +131,89 @@ export async function recordSale(
   });
   const tenders = req.tenders.map((t, i) => ({ sale_id: req.id, tender_no: i + 1, kind: t.kind, amount: t.amount, reference: t.reference ?? null }));
 
-  try {
-    const recordedAt = await deps.db.transaction().execute(async (tx) => {
-      const row = await tx
-        .insertInto('sales')
-        .values({
-          id: req.id,
-          store_id: req.storeId,
-          register_id: req.registerId ?? null,
-          cashier_id: principal.id,
-          occurred_at: occurredAt,
-          business_day: day,
-          business_hour: hour,
-          request_sha256: requestSha,
-          gross: totals.gross,
-          discount: totals.discount,
-          tax: totals.tax,
-          net: totals.net,
-          total: totals.total,
-          change_due: settled.change,
-          request_id: requestId,
-        })
-        .returning('recorded_at')
-        .executeTakeFirstOrThrow();
-      await tx.insertInto('sale_lines').values(lines).execute();
-      await tx.insertInto('sale_tenders').values(tenders).execute();
-      await tx
-        .insertInto('stock_movements')
-        .values(lines.map((l) => ({ store_id: req.storeId, product_id: l.product_id, quantity_milli: -l.quantity_milli, reason: 'sale', sale_id: req.id })))
-        .execute();
-      const event: SaleCompletedV1 = {
-        type: 'SaleCompleted',
-        version: 1,
-        eventId: randomUUID(),
-        storeId: req.storeId,
-        saleId: req.id,
-        occurredAt: occurredAt.toISOString(),
-        recordedAt: row.recorded_at.toISOString(),
-        businessDay: day,
-        businessHour: hour,
-        registerId: req.registerId ?? null,
-        cashierId: principal.id,
-        currency: deps.currency,
-        lines: lines.map((l) => ({
-          lineNo: l.line_no,
-          productId: l.product_id,
-          sku: l.sku,
-          quantityMilli: l.quantity_milli,
-          unitPrice: l.unit_price,
-          gross: l.gross,
-          discount: l.discount,
-          net: l.net,
-          tax: l.tax,
-          total: l.total,
-          cost: l.cost,
-          taxCode: l.tax_code,
-        })),
-        tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),
-        total: totals.total,
-        tax: totals.tax,
-        discount: totals.discount,
-      };
-      await writeOutbox(tx, event, requestId);
-      return row.recorded_at;
-    });
-    return {
-      replayed: false,
-      sale: {
-        id: req.id,
-        storeId: req.storeId,
-        registerId: req.registerId ?? null,
-        cashierId: principal.id,
-        occurredAt: occurredAt.toISOString(),
-        recordedAt: recordedAt.toISOString(),
-        businessDay: day,
-        lines: lines.map(lineResult),
-        tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount, reference: t.reference })),
-        gross: totals.gross,
-        discount: totals.discount,
-        tax: totals.tax,
-        net: totals.net,
-        total: totals.total,
-        changeDue: settled.change,
-      },
-    };
-  } catch (e) {
-    // Two posts of one sale raced: the loser reads the winner's result.
-    if (isUniqueViolation(e, 'sales_pkey')) {
-      const again = await findReplay(deps.db, req.id, requestSha);
-      if (again) return { sale: again, replayed: true };
-    }
-    throw e;
+  const recordedAt = deps.now();
+  const event: SaleCompletedV1 = {
+    type: 'SaleCompleted',
+    version: 1,
+    eventId: randomUUID(),
+    storeId: req.storeId,
+    saleId: req.id,
+    occurredAt: occurredAt.toISOString(),
+    recordedAt: recordedAt.toISOString(),
+    businessDay: day,
+    businessHour: hour,
+    registerId: req.registerId ?? null,
+    cashierId: principal.id,
+    currency: deps.currency,
+    lines: lines.map((l) => ({ ...lineResult(l), cost: l.cost, taxCode: l.tax_code })),
+    tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),
+    total: totals.total,
+    tax: totals.tax,
+    discount: totals.discount,
+  };
+  // The sale, lines, tenders, stock movements and outbox row in ONE statement (atomic, one round
+  // trip). ON CONFLICT: a concurrent post of the same id inserts nothing and reads the winner's.
+  const col = <K extends keyof (typeof lines)[number]>(k: K) => lines.map((l) => l[k]);
+  const { rows } = await sql<{ inserted: number }>`
+    WITH s AS (
+      INSERT INTO sales (id, store_id, register_id, cashier_id, occurred_at, recorded_at, business_day, business_hour, request_sha256,
+        gross, discount, tax, net, total, change_due, request_id)
+      VALUES (${req.id}, ${req.storeId}, ${req.registerId ?? null}, ${principal.id}, ${occurredAt}, ${recordedAt}, ${day}, ${hour}, ${requestSha},
+        ${totals.gross}, ${totals.discount}, ${totals.tax}, ${totals.net}, ${totals.total}, ${settled.change}, ${requestId})
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id
+    ), l AS (
+      INSERT INTO sale_lines (sale_id, line_no, product_id, sku, quantity_milli, unit_price, gross, discount, net, tax, total, cost, tax_code)
+      SELECT s.id, x.* FROM s, unnest(${col('line_no')}::smallint[], ${col('product_id')}::bigint[], ${col('sku')}::text[], ${col('quantity_milli')}::bigint[],
+        ${col('unit_price')}::bigint[], ${col('gross')}::bigint[], ${col('discount')}::bigint[], ${col('net')}::bigint[], ${col('tax')}::bigint[],
+        ${col('total')}::bigint[], ${col('cost')}::bigint[], ${col('tax_code')}::text[]) AS x
+    ), t AS (
+      INSERT INTO sale_tenders (sale_id, tender_no, kind, amount, reference)
+      SELECT s.id, x.* FROM s, unnest(${tenders.map((t) => t.tender_no)}::smallint[], ${tenders.map((t) => t.kind)}::text[],
+        ${tenders.map((t) => t.amount)}::bigint[], ${tenders.map((t) => t.reference)}::text[]) AS x
+    ), m AS (
+      INSERT INTO stock_movements (store_id, product_id, quantity_milli, reason, sale_id)
+      SELECT ${req.storeId}, x.product_id, -x.quantity_milli, 'sale', s.id
+      FROM s, unnest(${col('product_id')}::bigint[], ${col('quantity_milli')}::bigint[]) AS x(product_id, quantity_milli)
+    ), o AS (
+      INSERT INTO outbox (event_id, store_id, event_type, payload, request_id)
+      SELECT ${event.eventId}, ${req.storeId}, ${event.type}, ${JSON.stringify(event)}::jsonb, ${requestId} FROM s
+    )
+    SELECT count(*)::int AS inserted FROM s`.execute(deps.db);
+  if (rows[0]?.inserted !== 1) {
+    const again = await findReplay(deps.db, req.id, requestSha);
+    if (again) return { sale: again, replayed: true };
+    throw new Error(`sale ${req.id} was neither inserted nor found`);
   }
+  return {
+    replayed: false,
+    sale: {
+      id: req.id,
+      storeId: req.storeId,
+      registerId: req.registerId ?? null,
+      cashierId: principal.id,
+      occurredAt: occurredAt.toISOString(),
+      recordedAt: recordedAt.toISOString(),
+      businessDay: day,
+      lines: lines.map(lineResult),
+      tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount, reference: t.reference })),
+      gross: totals.gross,
+      discount: totals.discount,
+      tax: totals.tax,
+      net: totals.net,
+      total: totals.total,
+      changeDue: settled.change,
+    },
+  };
 }
 
-async function writeOutbox(tx: Transaction<Database>, event: SaleCompletedV1, requestId: string | null): Promise<void> {
-  await tx
-    .insertInto('outbox')
-    .values({ event_id: event.eventId, store_id: event.storeId, event_type: event.type, payload: JSON.stringify(event), request_id: requestId })
-    .execute();
+interface ProductForSale {
+  id: number;
+  sku: string;
+  price: number;
+  cost: number;
+  tax_class: string;
+  active: boolean;
 }
 
 function lineResult(l: {

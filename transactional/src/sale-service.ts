@@ -49,7 +49,7 @@ export interface SaleServiceDeps {
 
 /**
  * Record a sale: recompute every amount from the server's own prices and tax rules, then write
- * the sale, its lines, tenders, stock movements and a SaleCompleted outbox row in ONE transaction.
+ * the sale, its lines, tenders, stock movements and a SaleCompleted outbox row in ONE statement.
  * Idempotent by the client's UUID: a replay of the same content returns the original result
  * (`replayed: true`); the same id with other content is refused.
  */

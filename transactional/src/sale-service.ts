@@ -3,7 +3,7 @@ import { businessTime, type CartLineInput, cartTotals, DiscountError, extend, mo
 import { type Kysely, sql } from 'kysely';
 import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
-import type { Database } from './database.js';
+import type { Database, SaleLineTable } from './database.js';
 import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
@@ -216,18 +216,7 @@ interface ProductForSale {
   active: boolean;
 }
 
-function lineResult(l: {
-  line_no: number;
-  product_id: number;
-  sku: string;
-  quantity_milli: number;
-  unit_price: number;
-  gross: number;
-  discount: number;
-  net: number;
-  tax: number;
-  total: number;
-}) {
+function lineResult(l: Omit<SaleLineTable, 'sale_id' | 'cost' | 'tax_code'>) {
   return {
     lineNo: l.line_no,
     productId: l.product_id,

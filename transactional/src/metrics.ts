@@ -29,6 +29,10 @@ export class KeelMetrics {
   constructor(sources: MetricSources, now: () => number = Date.now) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'keel_' });
+    // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool says so): drop them.
+    for (const name of ['keel_nodejs_active_handles_total', 'keel_nodejs_active_requests_total', 'keel_nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(name);
+    }
     this.requestDuration = new Histogram({
       name: 'keel_http_request_duration_seconds',
       help: 'Time to answer an HTTP request, by route pattern',
@@ -36,7 +40,7 @@ export class KeelMetrics {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    this.sales = new Counter({ name: 'keel_sales_total', help: 'Sales recorded by this process (replays not counted)', registers });
+    this.sales = new Counter({ name: 'keel_sales_total', help: 'Sales recorded by this process (replays and refunds not counted)', registers });
     this.refunds = new Counter({ name: 'keel_refunds_total', help: 'Refunds (sales with a negative total) recorded by this process', registers });
     this.jobRuns = new Counter({ name: 'keel_job_runs_total', help: 'Jobs run (backups, reports, exports), by job', labelNames: ['job'], registers });
     this.jobFailures = new Counter({ name: 'keel_job_failures_total', help: 'Jobs that failed, by job', labelNames: ['job'], registers });
@@ -82,20 +86,19 @@ export class KeelMetrics {
         if (t !== null) this.set(Math.max(0, (now() - t) / 1000));
       },
     });
-    const diskFree = new Gauge({ name: 'keel_disk_free_bytes', help: 'Free space on the data volume', registers });
-    const diskTotal = new Gauge({ name: 'keel_disk_size_bytes', help: 'Size of the data volume', registers });
-    new Gauge({
-      name: 'keel_disk_low',
-      help: '1 when free space on the data volume is under DISK_MIN_FREE_MB (uploads and backups refused)',
-      registers,
-      async collect() {
-        const d = await sources.disk();
-        if (d === null) return;
-        this.set(d.low ? 1 : 0);
-        diskFree.set(d.freeBytes);
-        diskTotal.set(d.totalBytes);
-      },
-    });
+    const diskGauge = (name: string, help: string, read: (d: { freeBytes: number; totalBytes: number; low: boolean }) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          const d = await sources.disk();
+          if (d !== null) this.set(read(d));
+        },
+      });
+    diskGauge('keel_disk_free_bytes', 'Free space on the data volume', (d) => d.freeBytes);
+    diskGauge('keel_disk_size_bytes', 'Size of the data volume', (d) => d.totalBytes);
+    diskGauge('keel_disk_low', '1 when free space on the data volume is under DISK_MIN_FREE_MB (uploads and backups refused)', (d) => (d.low ? 1 : 0));
     new Gauge({ name: 'keel_schema_version', help: 'Database schema version this process runs', registers }).set(sources.schemaVersion);
   }
 
@@ -122,14 +125,16 @@ export function registerMetrics(app: FastifyInstance, metrics: KeelMetrics): voi
     startTimes.set(request, process.hrtime.bigint());
   });
   app.addHook('onSend', async (request, reply, payload) => {
-    // A new sale (201; replays answer 200) is counted once; a negative total is a refund.
+    // A new sale (201; replays answer 200) is counted once, as a refund when its total is negative.
     if (request.method === 'POST' && request.routeOptions.url === '/api/v1/sales' && reply.statusCode === 201 && typeof payload === 'string') {
-      metrics.sales.inc();
+      let total = 0;
       try {
-        if ((JSON.parse(payload) as { total?: number }).total! < 0) metrics.refunds.inc();
+        total = Number((JSON.parse(payload) as { total?: number }).total);
       } catch {
-        // not JSON: nothing more to count
+        // not JSON: counted as a sale
       }
+      if (total < 0) metrics.refunds.inc();
+      else metrics.sales.inc();
     }
     return payload;
   });

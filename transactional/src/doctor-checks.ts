@@ -63,7 +63,16 @@ async function postgresChecks(config: KeelConfig, deps: DoctorDeps): Promise<Che
     const u = new URL(url);
     return `${u.hostname}:${u.port || 5432}${u.pathname}`;
   })();
-  let facts: { version: number; versionText: string; fsync: string; syncCommit: string; fullPageWrites: string; dbNow: number; dbBytes: number; firstSale: number | null };
+  let facts: {
+    version: number;
+    versionText: string;
+    fsync: string;
+    syncCommit: string;
+    fullPageWrites: string;
+    dbNow: number;
+    dbBytes: number;
+    firstSale: number | null;
+  };
   try {
     facts = await withPostgres(url, async (c) => {
       const settings = await c.query<{ name: string; setting: string }>(
@@ -71,6 +80,8 @@ async function postgresChecks(config: KeelConfig, deps: DoctorDeps): Promise<Che
       );
       const s = Object.fromEntries(settings.rows.map((r) => [r.name, r.setting]));
       const t = await c.query<{ now: Date; bytes: string }>('SELECT clock_timestamp() AS now, pg_database_size(current_database()) AS bytes');
+      const [clock] = t.rows;
+      if (!clock) throw new Error('PostgreSQL returned no row');
       let firstSale: number | null = null;
       try {
         const f = await c.query<{ first: Date | null }>('SELECT min(recorded_at) AS first FROM sales');
@@ -84,8 +95,8 @@ async function postgresChecks(config: KeelConfig, deps: DoctorDeps): Promise<Che
         fsync: String(s.fsync),
         syncCommit: String(s.synchronous_commit),
         fullPageWrites: String(s.full_page_writes),
-        dbNow: (t.rows[0]?.now as Date).getTime(),
-        dbBytes: Number(t.rows[0]?.bytes),
+        dbNow: clock.now.getTime(),
+        dbBytes: Number(clock.bytes),
         firstSale,
       };
     });
@@ -104,7 +115,13 @@ async function postgresChecks(config: KeelConfig, deps: DoctorDeps): Promise<Che
   results.push(
     facts.version >= 150000
       ? ok('postgres.version', 'PostgreSQL version', `${facts.versionText} (15 or newer needed)`)
-      : bad('fail', 'postgres.version', 'PostgreSQL version', `${facts.versionText}: Keel needs 15 or newer`, 'upgrade PostgreSQL (pg_upgradecluster on Debian), then restart Keel'),
+      : bad(
+          'fail',
+          'postgres.version',
+          'PostgreSQL version',
+          `${facts.versionText}: Keel needs 15 or newer`,
+          'upgrade PostgreSQL (pg_upgradecluster on Debian), then restart Keel',
+        ),
   );
   const unsafe = [
     facts.fsync !== 'on' && `fsync is ${facts.fsync}`,
@@ -161,7 +178,15 @@ async function diskChecks(config: KeelConfig, dbBytes: number, firstSale: number
   try {
     space = await diskSpace(existsSync(config.dataDir) ? config.dataDir : path.dirname(config.dataDir), config.diskMinFreeBytes);
   } catch (e) {
-    return [bad('fail', 'disk.free', 'Disk space', `cannot read ${config.dataDir}: ${(e as Error).message}`, 'create the data directory (npx keel service install does)')];
+    return [
+      bad(
+        'fail',
+        'disk.free',
+        'Disk space',
+        `cannot read ${config.dataDir}: ${(e as Error).message}`,
+        'create the data directory (npx keel service install does)',
+      ),
+    ];
   }
   const used = dbBytes + (await dirBytes(config.dataDir));
   const days = firstSale === null ? 0 : (deps.now() - firstSale) / 86_400_000;
@@ -208,7 +233,9 @@ async function outboxChecks(url: string, deps: DoctorDeps): Promise<CheckResult[
     }
     return [ok('outbox.lag', 'Outbox', row.n === 0 ? 'every sale event has left PostgreSQL' : `${row.n} events waiting, the oldest for ${ageS} s`)];
   } catch (e) {
-    return [bad('warn', 'outbox.lag', 'Outbox', `could not read the outbox: ${(e as Error).message}`, 'run Keel once so it creates its tables (npx keel migrate)')];
+    return [
+      bad('warn', 'outbox.lag', 'Outbox', `could not read the outbox: ${(e as Error).message}`, 'run Keel once so it creates its tables (npx keel migrate)'),
+    ];
   }
 }
 
@@ -228,7 +255,15 @@ async function natsChecks(config: KeelConfig): Promise<CheckResult[]> {
   try {
     nc = await connect({ servers: config.natsUrl, name: 'keel-doctor', timeout: 3000, maxReconnectAttempts: 0 });
   } catch (e) {
-    return [bad('fail', 'nats.jetstream', 'NATS JetStream', `cannot connect to ${config.natsUrl}: ${(e as Error).message}`, 'start nats-server with JetStream (-js) and check NATS_URL')];
+    return [
+      bad(
+        'fail',
+        'nats.jetstream',
+        'NATS JetStream',
+        `cannot connect to ${config.natsUrl}: ${(e as Error).message}`,
+        'start nats-server with JetStream (-js) and check NATS_URL',
+      ),
+    ];
   }
   try {
     const jsm = await jetstreamManager(nc, { timeout: 3000 });
@@ -248,11 +283,27 @@ async function natsChecks(config: KeelConfig): Promise<CheckResult[]> {
           : ok('loader.lag', 'Warehouse loader', `${pending} events waiting for the warehouse`),
       );
     } catch {
-      results.push(bad('warn', 'loader.lag', 'Warehouse loader', `no consumer ${config.natsConsumer} on stream ${config.natsStream} yet`, 'start Keel once: it creates them'));
+      results.push(
+        bad(
+          'warn',
+          'loader.lag',
+          'Warehouse loader',
+          `no consumer ${config.natsConsumer} on stream ${config.natsStream} yet`,
+          'start Keel once: it creates them',
+        ),
+      );
     }
     return results;
   } catch (e) {
-    return [bad('fail', 'nats.jetstream', 'NATS JetStream', `${config.natsUrl} answers but JetStream does not: ${(e as Error).message}`, 'restart nats-server with -js (JetStream) and a store directory (-sd)')];
+    return [
+      bad(
+        'fail',
+        'nats.jetstream',
+        'NATS JetStream',
+        `${config.natsUrl} answers but JetStream does not: ${(e as Error).message}`,
+        'restart nats-server with -js (JetStream) and a store directory (-sd)',
+      ),
+    ];
   } finally {
     await nc.close();
   }
@@ -277,9 +328,21 @@ async function ntpCheck(): Promise<CheckResult> {
   try {
     const { stdout } = await run('timedatectl', ['show', '--property=NTPSynchronized', '--value'], { timeout: 3000 });
     if (stdout.trim() === 'yes') return ok('clock.ntp', 'Clock synchronisation', 'NTP keeps this clock synchronised');
-    return bad('fail', 'clock.ntp', 'Clock synchronisation', 'this clock is not synchronised by NTP', 'timedatectl set-ntp true (needs systemd-timesyncd or chrony)');
+    return bad(
+      'fail',
+      'clock.ntp',
+      'Clock synchronisation',
+      'this clock is not synchronised by NTP',
+      'timedatectl set-ntp true (needs systemd-timesyncd or chrony)',
+    );
   } catch {
-    return bad('warn', 'clock.ntp', 'Clock synchronisation', 'cannot tell (timedatectl is not available: no systemd here)', 'run chrony or ntpd and check chronyc tracking');
+    return bad(
+      'warn',
+      'clock.ntp',
+      'Clock synchronisation',
+      'cannot tell (timedatectl is not available: no systemd here)',
+      'run chrony or ntpd and check chronyc tracking',
+    );
   }
 }
 
@@ -293,7 +356,13 @@ function certificateCheck(config: KeelConfig, deps: DoctorDeps): CheckResult {
     if (days < 30) return bad('warn', 'tls.certificate', 'Certificate', detail, 'renew it within the month');
     return ok('tls.certificate', 'Certificate', detail);
   } catch (e) {
-    return bad('fail', 'tls.certificate', 'Certificate', `cannot read ${config.tlsCertFile}: ${(e as Error).message}`, 'point TLS_CERT_FILE at the PEM certificate the tills see');
+    return bad(
+      'fail',
+      'tls.certificate',
+      'Certificate',
+      `cannot read ${config.tlsCertFile}: ${(e as Error).message}`,
+      'point TLS_CERT_FILE at the PEM certificate the tills see',
+    );
   }
 }
 
@@ -302,7 +371,13 @@ function backupCheck(config: KeelConfig, deps: DoctorDeps): CheckResult {
   const last = verified.at(-1);
   const maxHours = deps.maxBackupAgeHours ?? 26;
   if (!last) {
-    return bad('fail', 'backup.age', 'Backups', `no verified backup in ${config.backupDir}`, 'take one now (npx keel backup, see docs/operations.md "Backup and restore") and schedule it daily');
+    return bad(
+      'fail',
+      'backup.age',
+      'Backups',
+      `no verified backup in ${config.backupDir}`,
+      'take one now (npx keel backup, see docs/operations.md "Backup and restore") and schedule it daily',
+    );
   }
   const hours = (deps.now() - Date.parse(last.verifiedAt as string)) / 3_600_000;
   const detail = `last verified backup ${Math.round(hours)} h ago: ${last.file}`;

@@ -16,7 +16,7 @@ import { backupDatabase } from './database-backup.js';
 import { DiskGuard } from './disk-guard.js';
 import { LiveFeed } from './live-feed.js';
 import { KeelMetrics } from './metrics.js';
-import { migrate, pendingMigrations, schemaVersion as currentSchemaVersion } from './migrate.js';
+import { schemaVersion as currentSchemaVersion, migrate, pendingMigrations } from './migrate.js';
 import type { Migration } from './migrations/index.js';
 import { openDatabase } from './open-database.js';
 import { ReferenceData } from './reference-data.js';
@@ -171,6 +171,25 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     metrics.diskAlerts.inc({ refused: detail.split(':')[0] ?? 'write' });
     app.log.error({ alert: 'disk.low', detail }, 'data volume nearly full: uploads and backups refused until space is freed');
   };
+  // Watch the data volume: one error line when it crosses the floor, one info line when it recovers.
+  let wasLow = false;
+  const watchDisk = setInterval(() => {
+    disk.check().then(
+      (space) => {
+        if (space.low !== wasLow) {
+          if (space.low)
+            app.log.error(
+              { alert: 'disk.low', freeBytes: space.freeBytes, minFreeBytes: disk.minFreeBytes },
+              'data volume nearly full: uploads and backups refused',
+            );
+          else app.log.info({ freeBytes: space.freeBytes }, 'data volume has room again');
+        }
+        wasLow = space.low;
+      },
+      () => {},
+    );
+  }, 60_000);
+  watchDisk.unref();
   const onError = (part: string) => (e: unknown) => app.log.warn({ err: { message: (e as Error)?.message } }, `${part} failed; retrying`);
   const relayOpts = { batchRows: config.relayBatchRows, idleMs: config.relayIdleMs, onError: onError('outbox relay') };
   let relay: OutboxRelay;
@@ -245,6 +264,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     // Graceful stop: refuse new requests (503, connection closed) and finish those in flight, then let the
     // relay finish its batch and the loader flush and ack its buffer, then close every connection.
     close: async () => {
+      clearInterval(watchDisk);
       await app.close();
       await stopPipeline();
       await nc?.drain();

@@ -31,12 +31,17 @@ export async function migrate(db: Kysely<Database>, migrations: readonly Migrati
     const first = pending[i] as Migration;
     const group = first.transactional === false ? [first] : [];
     if (group.length === 0) {
-      while (i + group.length < pending.length && (pending[i + group.length] as Migration).transactional !== false) group.push(pending[i + group.length] as Migration);
+      while (i + group.length < pending.length && (pending[i + group.length] as Migration).transactional !== false)
+        group.push(pending[i + group.length] as Migration);
     }
     i += group.length;
     if (first.transactional === false) {
       await first.up(db as unknown as Kysely<unknown>);
-      await db.insertInto('keel_migrations').values({ version: first.version, name: first.name }).onConflict((oc) => oc.doNothing()).execute();
+      await db
+        .insertInto('keel_migrations')
+        .values({ version: first.version, name: first.name })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
       continue;
     }
     await db.transaction().execute(async (tx) => {

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { BackupSource } from './database-backup.js';
 import type { Database } from './database.js';
+import type { BackupSource } from './database-backup.js';
 import { PGlitePool } from './pglite-pool.js';
 
 export interface OpenDatabase {
@@ -47,5 +47,10 @@ export async function openDatabase(opts: { databaseUrl: string | undefined; data
   const dir = path.join(opts.dataDir, 'postgres');
   mkdirSync(dir, { recursive: true });
   const pool = await PGlitePool.open(dir);
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) }), kind: 'pglite', describe: dir, backupSource: { kind: 'pglite', dumpDataDir: () => pool.dumpDataDir() } };
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) }),
+    kind: 'pglite',
+    describe: dir,
+    backupSource: { kind: 'pglite', dumpDataDir: () => pool.dumpDataDir() },
+  };
 }

@@ -104,7 +104,17 @@ export function install(l: ServiceLayout, out: Out): void {
   if (!existsSync(path.join(l.keelDir, 'transactional/src/main.ts'))) throw new ServiceError(`${l.keelDir} is not a Keel checkout`);
   // 1. A dedicated system user without a login shell or home of its own.
   if (!userIds(l)) {
-    execFileSync('useradd', [...prefixArgs(l), '--system', '--user-group', '--home-dir', l.dataDir, '--no-create-home', '--shell', '/usr/sbin/nologin', l.user]);
+    execFileSync('useradd', [
+      ...prefixArgs(l),
+      '--system',
+      '--user-group',
+      '--home-dir',
+      l.dataDir,
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      l.user,
+    ]);
     out(`created system user ${l.user}`);
   } else {
     out(`system user ${l.user} exists`);
@@ -231,6 +241,8 @@ export async function serviceCommand(args: string[], out: Out = console.log): Pr
     case 'status':
       return status(layout, out);
     default:
-      throw new ServiceError('usage: npx keel service <install|uninstall|status> [--root DIR] [--user keel] [--data-dir /var/lib/keel] [--config-dir /etc/keel] [--purge]');
+      throw new ServiceError(
+        'usage: npx keel service <install|uninstall|status> [--root DIR] [--user keel] [--data-dir /var/lib/keel] [--config-dir /etc/keel] [--purge]',
+      );
   }
 }

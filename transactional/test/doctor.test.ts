@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeelConfig } from '../src/config.js';
 import { backupDatabase } from '../src/database-backup.js';
 import { DiskGuard } from '../src/disk-guard.js';
-import { formatReport } from '../src/doctor-command.js';
 import { type CheckResult, runDoctor } from '../src/doctor-checks.js';
+import { formatReport } from '../src/doctor-command.js';
 import { createTestDatabase, tempDataDir, testConfig } from './support/test-env.js';
 
 /**
@@ -57,7 +57,10 @@ describe('keel doctor', () => {
     const results = await doctor(config);
     expect(byId(results, 'postgres.reachable').status).toBe('ok');
     expect(byId(results, 'postgres.version').status).toBe('ok');
-    expect(byId(results, 'postgres.durability')).toMatchObject({ status: 'ok', detail: expect.stringContaining('fsync, synchronous_commit and full_page_writes are on') });
+    expect(byId(results, 'postgres.durability')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('fsync, synchronous_commit and full_page_writes are on'),
+    });
     expect(byId(results, 'clock.skew').status).toBe('ok');
     expect(byId(results, 'disk.free').status).toBe('ok');
     expect(byId(results, 'nats.jetstream').status).toBe('ok');
@@ -69,13 +72,25 @@ describe('keel doctor', () => {
   it('reports fsync off, then PostgreSQL stopped, on a scratch cluster', async () => {
     const pgdir = mkdtempSync(path.join(os.tmpdir(), 'keel-pgcluster-'));
     cleanups.push(() => rmSync(pgdir, { recursive: true, force: true }));
-    const { uid, gid } = await run('id', ['-u', 'postgres']).then(async (u) => ({ uid: Number(u.stdout), gid: Number((await run('id', ['-g', 'postgres'])).stdout) }));
+    const { uid, gid } = await run('id', ['-u', 'postgres']).then(async (u) => ({
+      uid: Number(u.stdout),
+      gid: Number((await run('id', ['-g', 'postgres'])).stdout),
+    }));
     chownSync(pgdir, uid, gid);
     const data = path.join(pgdir, 'data');
     const port = await freePort();
     const asPostgres = (cmd: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args]);
     await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
-    await asPostgres('pg_ctl', ['-D', data, '-w', '-l', path.join(pgdir, 'log'), '-o', `-p ${port} -k ${pgdir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+    await asPostgres('pg_ctl', [
+      '-D',
+      data,
+      '-w',
+      '-l',
+      path.join(pgdir, 'log'),
+      '-o',
+      `-p ${port} -k ${pgdir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      'start',
+    ]);
     let running = true;
     const stop = async () => {
       if (running) await asPostgres('pg_ctl', ['-D', data, '-w', '-m', 'fast', 'stop']);
@@ -91,7 +106,10 @@ describe('keel doctor', () => {
 
     await stop();
     const stopped = await doctor(scratch);
-    expect(byId(stopped, 'postgres.reachable')).toMatchObject({ status: 'fail', detail: expect.stringContaining(`cannot connect to 127.0.0.1:${port}/postgres`) });
+    expect(byId(stopped, 'postgres.reachable')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(`cannot connect to 127.0.0.1:${port}/postgres`),
+    });
     expect(byId(stopped, 'postgres.reachable').fix).toContain('start PostgreSQL');
     expect(formatReport(stopped)).toMatch(/^FAIL {2}PostgreSQL: cannot connect/m);
   });
@@ -153,12 +171,31 @@ describe('keel doctor', () => {
       guard: new DiskGuard(config.dataDir, 0),
     });
     expect(byId(await doctor(config), 'backup.age').status).toBe('ok');
-    expect(byId(await doctor(config, 3 * 86_400_000), 'backup.age')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/last verified backup 7\d h ago/) });
+    expect(byId(await doctor(config, 3 * 86_400_000), 'backup.age')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/last verified backup 7\d h ago/),
+    });
   });
 
   it('reports a certificate about to expire and a NATS that does not answer', async () => {
     const cert = path.join(dir.dir, 'cert.pem');
-    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(dir.dir, 'key.pem'), '-out', cert, '-days', '3', '-subj', '/CN=keel.store.lan']);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      path.join(dir.dir, 'key.pem'),
+      '-out',
+      cert,
+      '-days',
+      '3',
+      '-subj',
+      '/CN=keel.store.lan',
+    ]);
     const port = await freePort();
     const broken = { ...config, tlsCertFile: cert, natsUrl: `nats://127.0.0.1:${port}` };
     const results = await doctor(broken);

@@ -4,9 +4,9 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SaleRequest } from '@keel/core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { SaleRequest } from '@keel/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSale, seededRandom, TAX } from './support/sale-maker.js';
@@ -52,7 +52,11 @@ function freePort(): Promise<number> {
 }
 
 async function startServer(port: number): Promise<{ child: ChildProcess; log: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'transactional/src/main.ts'], { cwd: REPO, env: env(port, dir.dir), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'transactional/src/main.ts'], {
+    cwd: REPO,
+    env: env(port, dir.dir),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   child.stdout?.on('data', (d) => (log += d));
   child.stderr?.on('data', (d) => (log += d));
@@ -76,7 +80,14 @@ function postSale(port: number, sale: SaleRequest): Promise<Outcome> {
   return new Promise((resolve) => {
     const body = JSON.stringify(sale);
     const req = http.request(
-      { host: '127.0.0.1', port, path: '/api/v1/sales', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/api/v1/sales',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ kind: 'status', status: res.statusCode ?? 0 }));

@@ -92,7 +92,9 @@ describe('/metrics', () => {
     // Once the pipeline has caught up: nothing waits in the outbox or NATS, and the warehouse is fresh.
     await eventually(async () => {
       const t = await fetch(`${server.url}/metrics`).then((r) => r.text());
-      return value(t, 'keel_outbox_backlog') === 0 && value(t, 'keel_nats_consumer_pending') === 0 && value(t, 'keel_warehouse_freshness_seconds') !== undefined;
+      return (
+        value(t, 'keel_outbox_backlog') === 0 && value(t, 'keel_nats_consumer_pending') === 0 && value(t, 'keel_warehouse_freshness_seconds') !== undefined
+      );
     }, 30_000);
   });
 

@@ -3,6 +3,7 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ import { createTestDatabase, tempDataDir, testConfig } from './support/test-env.
  */
 const run = promisify(execFile);
 const PG_BIN = '/usr/lib/postgresql/15/bin';
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let database: { url: string; drop: () => Promise<void> };
 let dir: { dir: string; remove: () => void };
 let config: KeelConfig;
@@ -112,6 +114,19 @@ describe('keel doctor', () => {
     });
     expect(byId(stopped, 'postgres.reachable').fix).toContain('start PostgreSQL');
     expect(formatReport(stopped)).toMatch(/^FAIL {2}PostgreSQL: cannot connect/m);
+
+    // The command an administrator types: plain words, a fix line, exit status 1.
+    const cli = await run(process.execPath, [path.join(REPO, 'transactional/bin/keel.mjs'), 'doctor'], {
+      cwd: REPO,
+      env: { ...process.env, DATABASE_URL: scratch.databaseUrl, DATA_DIR: config.dataDir, NATS_URL: '' },
+    }).then(
+      () => ({ code: 0, out: '' }),
+      (e) => ({ code: e.code as number, out: String(e.stdout) }),
+    );
+    expect(cli.code).toBe(1);
+    expect(cli.out).toMatch(/^FAIL {2}PostgreSQL: cannot connect to 127\.0\.0\.1:\d+\/postgres/m);
+    expect(cli.out).toMatch(/^ {6}fix: start PostgreSQL/m);
+    expect(cli.out).toMatch(/checks fail\.$/m);
   });
 
   it('reports synchronous_commit turned off for the database', async () => {

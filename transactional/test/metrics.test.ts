@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeelServer, startKeel } from '../src/keel-server.js';
@@ -8,19 +10,25 @@ import { createTestDatabase, tempDataDir, testConfig } from './support/test-env.
 
 /** /metrics as Prometheus scrapes it: valid for promtool, and its counters agree with PostgreSQL. */
 let server: KeelServer;
+let stream = '';
 let database: { url: string; drop: () => Promise<void> };
 let dir: { dir: string; remove: () => void };
 
 beforeAll(async () => {
   database = await createTestDatabase();
   dir = tempDataDir();
-  server = await startKeel(testConfig({ databaseUrl: database.url, dataDir: dir.dir, nats: true }, { diskMinFreeBytes: 0 }), { dashboardsDist: null });
+  const config = testConfig({ databaseUrl: database.url, dataDir: dir.dir, nats: true }, { diskMinFreeBytes: 0 });
+  stream = config.natsStream;
+  server = await startKeel(config, { dashboardsDist: null });
 });
 
 afterAll(async () => {
   await server?.close();
   await database?.drop();
   dir?.remove();
+  const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
+  await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false);
+  await nc.close();
 });
 
 function promtool(text: string): Promise<{ code: number | null; output: string }> {

@@ -137,6 +137,9 @@ describe('upgrading the database', () => {
       expect(after.columns).toContainEqual({ t: 'sales', c: 'loyalty_card', ty: 'text' });
       const ids = await sql<{ id: string }>`SELECT id::text AS id FROM sales`.execute(server.db);
       expect(new Set(ids.rows.map((r) => r.id))).toEqual(new Set(made));
+      const metrics = await server.metrics.text();
+      expect(metrics).toContain('keel_job_runs_total{job="backup"} 1');
+      expect(metrics).toContain('keel_schema_version 9001');
     } finally {
       await server.close();
     }

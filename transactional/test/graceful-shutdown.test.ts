@@ -9,6 +9,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './support/pg-figures.js';
 import { makeSale, seededRandom, TAX } from './support/sale-maker.js';
 import { createTestDatabase, tempDataDir } from './support/test-env.js';
 
@@ -16,7 +17,7 @@ import { createTestDatabase, tempDataDir } from './support/test-env.js';
  * SIGTERM to the real server process (`npm start`'s main.ts) in the middle of a steady checkout load
  * from 8 tills. Every sale the server acknowledged is in PostgreSQL; every request it had accepted got
  * its answer; the process exits cleanly within the bound; and after a restart the tills' journals replay
- * what was refused, so every sale made is recorded exactly once.
+ * what was refused, so every sale made is recorded exactly once, in PostgreSQL and in the warehouse.
  */
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TILLS = 8;
@@ -187,6 +188,15 @@ describe('SIGTERM under checkout load', () => {
       expect(journal.every((j) => all.has(j.sale.id))).toBe(true);
       const health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json());
       expect(health.ok).toBe(true);
+      // And the warehouse counts each of them once: the loader's batch at SIGTERM was flushed or redelivered, never lost.
+      const days = (await c.query<{ day: string }>('SELECT DISTINCT business_day::text AS day FROM sales')).rows.map((r) => r.day);
+      const tickets = async () => {
+        let n = 0;
+        for (const day of days) n += (await fetch(`http://127.0.0.1:${port}/api/v1/dashboard/summary?day=${day}`).then((r) => r.json())).tickets;
+        return n;
+      };
+      await eventually(async () => (await tickets()) >= journal.length, 30_000);
+      expect(await tickets()).toBe(journal.length);
     } finally {
       second.child.kill('SIGTERM');
       await new Promise((r) => second.child.once('exit', r));

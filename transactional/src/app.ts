@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
+import { type KeelMetrics, registerMetrics } from './metrics.js';
 import { Problem } from './problem.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
 import { saleRoutes } from './sale-routes.js';
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly dashboardsDist: string | undefined;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['logger'];
+  /** Prometheus metrics; when given, requests are timed and GET /metrics is served. */
+  readonly metrics?: KeelMetrics;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -89,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   enforceRoutePermissions(app, deps.authenticate);
+  if (deps.metrics) registerMetrics(app, deps.metrics);
 
   app.get('/health', { config: { permission: 'public' } }, async (_request, reply) => {
     const report = await deps.health();

@@ -2,10 +2,14 @@ import { parseArgs } from 'node:util';
 import { BUILT_IN_ROLES, type BuiltInRole, isBuiltInRole } from '@keel/core';
 import { createApiToken } from './api-tokens.js';
 import { type KeelConfig, readConfig } from './config.js';
+import { backupDatabase } from './database-backup.js';
 import { type ApiCall, seedDemo } from './demo-seed.js';
+import { DiskGuard } from './disk-guard.js';
+import { doctorCommand } from './doctor-command.js';
 import { startKeel } from './keel-server.js';
-import { migrate } from './migrate.js';
+import { migrate, schemaVersion } from './migrate.js';
 import { openDatabase } from './open-database.js';
+import { ServiceError, serviceCommand } from './service-command.js';
 
 const HELP = `Usage: npx keel <command> [options]
 
@@ -13,6 +17,10 @@ Commands:
   seed-demo [--days 21] [--sales-per-day 150]   fill the store with a demo catalog and sales
   token create --role <role> --name <name>       create an API token (shown once)
   migrate                                        run database migrations and exit
+  backup                                         back the database up into BACKUP_DIR and verify it
+  doctor [--json]                                check everything this server needs, with fixes
+  service install|uninstall|status [--purge]     Keel as a systemd service (run as root)
+          [--root DIR] [--user keel] [--data-dir /var/lib/keel] [--config-dir /etc/keel]
 
 Configuration comes from the environment, as for npm start (DATABASE_URL, DATA_DIR, ...).
 When a Keel server already answers on HOST:PORT, seed-demo sends its sales through it.`;
@@ -91,8 +99,25 @@ class UsageError extends Error {}
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // service works on files only: it must run before the configuration exists.
+    if (command === 'service') return await serviceCommand(rest);
     const config = readConfig(process.env, process.cwd());
     switch (command) {
+      case 'backup': {
+        const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
+        try {
+          const guard = new DiskGuard(config.dataDir, config.diskMinFreeBytes);
+          const version = await schemaVersion(database.db);
+          const b = await backupDatabase(database.backupSource, config.backupDir, { reason: 'manual', schemaVersion: version, guard });
+          console.log(b.file);
+          console.error(`Backup of schema version ${version}: ${b.bytes} bytes, read back and listed in ${config.backupDir}/backups.jsonl`);
+        } finally {
+          await database.db.destroy();
+        }
+        return 0;
+      }
+      case 'doctor':
+        return await doctorCommand(config, rest);
       case 'seed-demo':
         await seedCommand(config, rest);
         return 0;
@@ -116,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     console.error(`keel ${command}: ${(e as Error).message}`);
-    return e instanceof UsageError ? 2 : 1;
+    return e instanceof UsageError || e instanceof ServiceError ? 2 : 1;
   }
 }
 

@@ -31,6 +31,14 @@ export interface KeelConfig {
   /** Requests from this machine (loopback) act as the store owner; others need a bearer token. */
   readonly trustLoopback: boolean;
   readonly logLevel: string;
+  /** Where backups go (pre-migration backups too); default DATA_DIR/backups. */
+  readonly backupDir: string;
+  /** Below this much free space on the data volume, Keel refuses uploads and backups and alerts. */
+  readonly diskMinFreeBytes: number;
+  /** On SIGTERM, exit within this bound even if something hangs. */
+  readonly shutdownTimeoutMs: number;
+  /** The TLS certificate in front of Keel (reverse proxy), checked by `keel doctor` for expiry. */
+  readonly tlsCertFile: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +83,12 @@ function timeZone(raw: string): string {
   return raw;
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+function logLevel(raw: string): string {
+  if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
 /** Read and check the configuration; throws ConfigError with the offending variable named. */
 export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig> = {}): KeelConfig {
   const prefix = env.NATS_SUBJECT_PREFIX ?? 'keel';
@@ -100,7 +114,11 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     relayIdleMs: int(env, 'RELAY_IDLE_MS', 50, 1, 60_000),
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     trustLoopback: bool(env, 'TRUST_LOOPBACK', true),
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel: logLevel(env.LOG_LEVEL || 'info'),
+    backupDir: path.resolve(cwd, env.BACKUP_DIR || path.join(env.DATA_DIR || 'data', 'backups')),
+    diskMinFreeBytes: int(env, 'DISK_MIN_FREE_MB', 2048, 0, 100_000_000) * 1024 * 1024,
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 300_000),
+    tlsCertFile: env.TLS_CERT_FILE ? path.resolve(cwd, env.TLS_CERT_FILE) : undefined,
     ...overrides,
   };
   if (!/^[A-Z]{3}$/.test(config.currency)) throw new ConfigError('CURRENCY must be a three-letter ISO 4217 code');

@@ -5,6 +5,8 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   up(db: Kysely<unknown>): Promise<void>;
+  /** false for the few statements PostgreSQL refuses inside a transaction (CREATE INDEX CONCURRENTLY): such a migration runs alone. */
+  readonly transactional?: boolean;
 }
 
 /** Numbered, forward-only. Append; never edit one that has shipped. */

@@ -119,7 +119,7 @@ export const userRoutes: FastifyPluginAsync<{ deps: UserDeps }> = async (app, { 
           actor: actor.id,
           action: 'user.created',
           subject: u.username,
-          detail: { userId: u.id, role: u.role, storeIds: u.store_ids, maxDiscountBp: u.max_discount_bp, password: !!passwordHash, pin: !!pinHash },
+          detail: { userId: u.id, displayName: u.display_name, role: u.role, storeIds: u.store_ids, maxDiscountBp: u.max_discount_bp, password: !!passwordHash, pin: !!pinHash },
           requestId: request.id,
         });
         return u;

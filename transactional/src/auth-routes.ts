@@ -21,7 +21,10 @@ const SignInBody = Type.Object(
   { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
 );
-const PinBody = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), pin: Type.String({ minLength: 1, maxLength: 8 }) }, { additionalProperties: false });
+const PinBody = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 64 }), pin: Type.String({ minLength: 1, maxLength: 8 }) },
+  { additionalProperties: false },
+);
 
 export interface AuthDeps {
   readonly db: Kysely<Database>;
@@ -79,7 +82,13 @@ export const authRoutes: FastifyPluginAsync<{ deps: AuthDeps }> = async (app, { 
 
   async function refuse(request: FastifyRequest, key: string, username: string, how: string): Promise<never> {
     const failures = await lockout.failed(key);
-    await appendAudit(db, { actor: 'anonymous', action: 'auth.sign_in_failed', subject: username, detail: { how, failures, ip: request.ip }, requestId: request.id });
+    await appendAudit(db, {
+      actor: 'anonymous',
+      action: 'auth.sign_in_failed',
+      subject: username,
+      detail: { how, failures, ip: request.ip },
+      requestId: request.id,
+    });
     throw new Problem('auth.invalid_credentials');
   }
 
@@ -94,36 +103,58 @@ export const authRoutes: FastifyPluginAsync<{ deps: AuthDeps }> = async (app, { 
     return { setupNeeded, user: presentPrincipal(principal), csrfToken: session.csrfToken };
   });
 
-  app.post<{ Body: Static<typeof SetupBody> }>('/api/v1/auth/setup', { schema: { body: SetupBody }, config: { permission: 'public' } }, async (request, reply) => {
-    const b = request.body;
-    const [passwordHash, pinHash] = await Promise.all([hashSecret(b.password), b.pin ? hashSecret(b.pin) : null]);
-    const user = await db.transaction().execute(async (tx) => {
-      await sql`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`.execute(tx);
-      if ((await userCount(tx)) > 0) throw new Problem('auth.setup_done');
-      const row = await tx
-        .insertInto('users')
-        .values({ username: b.username, display_name: b.displayName, role: 'owner', store_ids: null, max_discount_bp: null, password_hash: passwordHash, pin_hash: pinHash })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await appendAudit(tx, { actor: `user:${row.id}`, action: 'user.created', subject: row.username, detail: { role: 'owner', firstRun: true }, requestId: request.id });
-      return row;
-    });
-    reply.code(201);
-    return startSession(request, reply, user, undefined, 'first-run');
-  });
+  app.post<{ Body: Static<typeof SetupBody> }>(
+    '/api/v1/auth/setup',
+    { schema: { body: SetupBody }, config: { permission: 'public' } },
+    async (request, reply) => {
+      const b = request.body;
+      const [passwordHash, pinHash] = await Promise.all([hashSecret(b.password), b.pin ? hashSecret(b.pin) : null]);
+      const user = await db.transaction().execute(async (tx) => {
+        await sql`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`.execute(tx);
+        if ((await userCount(tx)) > 0) throw new Problem('auth.setup_done');
+        const row = await tx
+          .insertInto('users')
+          .values({
+            username: b.username,
+            display_name: b.displayName,
+            role: 'owner',
+            store_ids: null,
+            max_discount_bp: null,
+            password_hash: passwordHash,
+            pin_hash: pinHash,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await appendAudit(tx, {
+          actor: `user:${row.id}`,
+          action: 'user.created',
+          subject: row.username,
+          detail: { role: 'owner', firstRun: true },
+          requestId: request.id,
+        });
+        return row;
+      });
+      reply.code(201);
+      return startSession(request, reply, user, undefined, 'first-run');
+    },
+  );
 
-  app.post<{ Body: Static<typeof SignInBody> }>('/api/v1/auth/sign-in', { schema: { body: SignInBody }, config: { permission: 'public' } }, async (request, reply) => {
-    deps.signInLimiter.hit(request.ip);
-    const { username, password } = request.body;
-    const key = `password:${username.toLowerCase()}`;
-    await lockout.check(key);
-    const user = await db.selectFrom('users').selectAll().where('username', '=', username.toLowerCase()).where('active', '=', true).executeTakeFirst();
-    const ok = await verifySecret(password, user?.password_hash);
-    if (!ok || !user) return refuse(request, key, username, 'password');
-    await lockout.succeeded(key);
-    const till = await findTill(db, request.headers[TILL_KEY_HEADER]);
-    return startSession(request, reply, user, till, 'password');
-  });
+  app.post<{ Body: Static<typeof SignInBody> }>(
+    '/api/v1/auth/sign-in',
+    { schema: { body: SignInBody }, config: { permission: 'public' } },
+    async (request, reply) => {
+      deps.signInLimiter.hit(request.ip);
+      const { username, password } = request.body;
+      const key = `password:${username.toLowerCase()}`;
+      await lockout.check(key);
+      const user = await db.selectFrom('users').selectAll().where('username', '=', username.toLowerCase()).where('active', '=', true).executeTakeFirst();
+      const ok = await verifySecret(password, user?.password_hash);
+      if (!ok || !user) return refuse(request, key, username, 'password');
+      await lockout.succeeded(key);
+      const till = await findTill(db, request.headers[TILL_KEY_HEADER]);
+      return startSession(request, reply, user, till, 'password');
+    },
+  );
 
   app.post<{ Body: Static<typeof PinBody> }>('/api/v1/auth/pin', { schema: { body: PinBody }, config: { permission: 'public' } }, async (request, reply) => {
     deps.signInLimiter.hit(request.ip);

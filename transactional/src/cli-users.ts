@@ -49,7 +49,13 @@ export async function usersCommand(args: string[], withDatabase: WithDatabase): 
     case 'create': {
       const { values } = parseArgs({
         args: rest,
-        options: { username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, stores: { type: 'string' }, 'max-discount-bp': { type: 'string' } },
+        options: {
+          username: { type: 'string' },
+          name: { type: 'string' },
+          role: { type: 'string' },
+          stores: { type: 'string' },
+          'max-discount-bp': { type: 'string' },
+        },
       });
       if (!values.username || !values.name || !values.role) throw new UsageError('usage: npx keel users create --username <u> --name <display> --role <role>');
       if (!/^[a-z0-9._-]{2,64}$/.test(values.username)) throw new UsageError('a username is 2-64 of a-z 0-9 . _ -');
@@ -77,7 +83,13 @@ export async function usersCommand(args: string[], withDatabase: WithDatabase): 
             })
             .returning(['id', 'username'])
             .executeTakeFirstOrThrow();
-          await appendAudit(tx, { actor: 'cli', action: 'user.created', subject: u.username, detail: { userId: u.id, role: values.role, storeIds: stores, maxDiscountBp: maxBp }, requestId: null });
+          await appendAudit(tx, {
+            actor: 'cli',
+            action: 'user.created',
+            subject: u.username,
+            detail: { userId: u.id, role: values.role, storeIds: stores, maxDiscountBp: maxBp },
+            requestId: null,
+          });
         });
       });
       console.error(`Created ${values.username} (${values.role}).`);

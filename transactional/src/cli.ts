@@ -100,7 +100,11 @@ async function withDatabase<T>(config: KeelConfig, work: (db: Kysely<Database>) 
 }
 
 async function tokenCommand(config: KeelConfig, args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { role: { type: 'string' }, name: { type: 'string' }, user: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { role: { type: 'string' }, name: { type: 'string' }, user: { type: 'string' } },
+  });
   if (positionals[0] !== 'create' || !values.name || (!values.role && !values.user)) {
     throw new UsageError('usage: npx keel token create --name <name> (--role <role> | --user <username>)');
   }
@@ -113,12 +117,17 @@ async function tokenCommand(config: KeelConfig, args: string[]): Promise<void> {
       holder = { userId: user.id };
     }
     const token = await createApiToken(db, values.name as string, holder);
-    await appendAudit(db, { actor: 'cli', action: 'token.created', subject: values.name as string, detail: { role: values.role ?? null, user: values.user ?? null }, requestId: null });
+    await appendAudit(db, {
+      actor: 'cli',
+      action: 'token.created',
+      subject: values.name as string,
+      detail: { role: values.role ?? null, user: values.user ?? null },
+      requestId: null,
+    });
     console.log(token);
     console.error(`Token for "${values.name}". It is shown once; only its hash is stored.`);
   });
 }
-
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -14,10 +14,10 @@ import type { KeelConfig } from './config.js';
 import type { Database } from './database.js';
 import { LiveFeed } from './live-feed.js';
 import { migrate } from './migrate.js';
-import { SessionStore } from './sessions.js';
-import { RateLimiter, SignInLockout } from './sign-in-lockout.js';
 import { openDatabase } from './open-database.js';
 import { ReferenceData } from './reference-data.js';
+import { SessionStore } from './sessions.js';
+import { RateLimiter, SignInLockout } from './sign-in-lockout.js';
 
 export interface KeelServer {
   readonly app: FastifyInstance;

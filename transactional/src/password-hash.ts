@@ -27,7 +27,13 @@ export async function hashSecret(secret: string): Promise<string> {
 export function parseHash(stored: string): { logN: number; r: number; p: number; salt: Buffer; key: Buffer } | undefined {
   const m = /^scrypt\$(\d{1,2})\$(\d{1,2})\$(\d{1,2})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(stored);
   if (!m) return undefined;
-  return { logN: Number(m[1]), r: Number(m[2]), p: Number(m[3]), salt: Buffer.from(m[4] as string, 'base64url'), key: Buffer.from(m[5] as string, 'base64url') };
+  return {
+    logN: Number(m[1]),
+    r: Number(m[2]),
+    p: Number(m[3]),
+    salt: Buffer.from(m[4] as string, 'base64url'),
+    key: Buffer.from(m[5] as string, 'base64url'),
+  };
 }
 
 let dummy: Promise<string> | undefined;

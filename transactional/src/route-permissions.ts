@@ -27,7 +27,9 @@ export function enforceRoutePermissions(app: FastifyInstance, authenticate: Auth
   const routes: RouteOptions[] = [];
   app.decorateRequest('principal', null);
   app.decorate('declaredRoutes', () =>
-    routes.flatMap((r) => (Array.isArray(r.method) ? r.method : [r.method]).map((method) => ({ method: String(method), url: r.url, permission: r.config?.permission }))),
+    routes.flatMap((r) =>
+      (Array.isArray(r.method) ? r.method : [r.method]).map((method) => ({ method: String(method), url: r.url, permission: r.config?.permission })),
+    ),
   );
   app.addHook('onRoute', (route) => {
     routes.push(route);

@@ -47,7 +47,10 @@ export const SaleRequestSchema = Type.Object(
     expectedTotal: Type.Optional(Amount),
     /** A manager's approval for a discount over the cashier's limit, entered at the till. */
     approval: Type.Optional(
-      Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), pin: Type.String({ minLength: 1, maxLength: 8 }) }, { additionalProperties: false }),
+      Type.Object(
+        { username: Type.String({ minLength: 1, maxLength: 64 }), pin: Type.String({ minLength: 1, maxLength: 8 }) },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },

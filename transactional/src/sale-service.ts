@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { businessTime, type CartLineInput, cartTotals, DiscountError, extend, money, type SaleCompletedV1, type SaleRequest, type SaleRequestLine, settleTenders } from '@keel/core';
+import {
+  businessTime,
+  type CartLineInput,
+  cartTotals,
+  DiscountError,
+  extend,
+  money,
+  type SaleCompletedV1,
+  type SaleRequest,
+  type SaleRequestLine,
+  settleTenders,
+} from '@keel/core';
 import type { Kysely, Transaction } from 'kysely';
 import { type AuditEntry, appendAudit } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
@@ -129,7 +140,13 @@ export async function recordSale(
       approver = await verifyApproval(deps.db, deps.lockout, approval, req.storeId, discount.largestBp, principal);
     } catch (e) {
       if (e instanceof Problem) {
-        await deps.audit({ actor: principal.id, action: 'sale.approval_failed', subject: req.id, detail: { ...detail, approver: approval.username, reason: e.code }, requestId });
+        await deps.audit({
+          actor: principal.id,
+          action: 'sale.approval_failed',
+          subject: req.id,
+          detail: { ...detail, approver: approval.username, reason: e.code },
+          requestId,
+        });
       }
       throw e;
     }
@@ -231,7 +248,14 @@ export async function recordSale(
           actor: approver.id,
           action: 'sale.discount_approved',
           subject: req.id,
-          detail: { cashier: principal.id, cashierName: principal.name, approverName: approver.name, discountBp: discount.largestBp, limitBp: principal.maxDiscountBp, discount: totals.discount },
+          detail: {
+            cashier: principal.id,
+            cashierName: principal.name,
+            approverName: approver.name,
+            discountBp: discount.largestBp,
+            limitBp: principal.maxDiscountBp,
+            discount: totals.discount,
+          },
           requestId,
         });
       }

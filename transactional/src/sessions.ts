@@ -68,7 +68,10 @@ export class SessionStore {
   async create(userId: number, tillId: number | null): Promise<{ token: string; csrfToken: string }> {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
-    await this.#db.insertInto('sessions').values({ token_sha256: sha256Hex(token), user_id: userId, csrf_token: csrfToken, till_id: tillId }).execute();
+    await this.#db
+      .insertInto('sessions')
+      .values({ token_sha256: sha256Hex(token), user_id: userId, csrf_token: csrfToken, till_id: tillId })
+      .execute();
     return { token, csrfToken };
   }
 
@@ -89,7 +92,11 @@ export class SessionStore {
       return undefined;
     }
     if (now - row.last_seen_at.getTime() > 60_000) {
-      await this.#db.updateTable('sessions').set({ last_seen_at: new Date(now) }).where('token_sha256', '=', tokenHash).execute();
+      await this.#db
+        .updateTable('sessions')
+        .set({ last_seen_at: new Date(now) })
+        .where('token_sha256', '=', tokenHash)
+        .execute();
     }
     const { csrf_token, till_id, last_seen_at: _seen, ...user } = row;
     return { tokenHash, csrfToken: csrf_token, tillId: till_id, user };

@@ -8,7 +8,10 @@ import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
 import { enrollTill } from './tills.js';
 
-const NewTill = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), storeId: Type.Integer({ minimum: 1, maximum: 4_294_967_295 }) }, { additionalProperties: false });
+const NewTill = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }), storeId: Type.Integer({ minimum: 1, maximum: 4_294_967_295 }) },
+  { additionalProperties: false },
+);
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
 export interface TillDeps {
@@ -32,7 +35,13 @@ export const tillRoutes: FastifyPluginAsync<{ deps: TillDeps }> = async (app, { 
     if (!canSeeStore(actor, request.body.storeId) || !(await deps.reference.store(request.body.storeId))) throw new Problem('sale.store_unknown');
     const result = await db.transaction().execute(async (tx) => {
       const r = await enrollTill(tx, request.body.name, request.body.storeId, actor.userId ?? null);
-      await appendAudit(tx, { actor: actor.id, action: 'till.enrolled', subject: `till:${r.till.id}`, detail: { name: r.till.name, storeId: r.till.storeId }, requestId: request.id });
+      await appendAudit(tx, {
+        actor: actor.id,
+        action: 'till.enrolled',
+        subject: `till:${r.till.id}`,
+        detail: { name: r.till.name, storeId: r.till.storeId },
+        requestId: request.id,
+      });
       return r;
     });
     reply.code(201);

@@ -12,7 +12,10 @@ import { findRole, listRoles } from './roles.js';
 import { isUniqueViolation } from './sale-service.js';
 import type { SessionStore } from './sessions.js';
 
-const StoreIds = Type.Union([Type.Array(Type.Integer({ minimum: 1, maximum: 4_294_967_295 }), { minItems: 1, maxItems: 1000, uniqueItems: true }), Type.Null()]);
+const StoreIds = Type.Union([
+  Type.Array(Type.Integer({ minimum: 1, maximum: 4_294_967_295 }), { minItems: 1, maxItems: 1000, uniqueItems: true }),
+  Type.Null(),
+]);
 const Bp = Type.Integer({ minimum: 0, maximum: 10000 });
 const RoleName = Type.String({ pattern: '^[a-z][a-z0-9_]{1,31}$' });
 const NewUser = Type.Object(
@@ -119,7 +122,15 @@ export const userRoutes: FastifyPluginAsync<{ deps: UserDeps }> = async (app, { 
           actor: actor.id,
           action: 'user.created',
           subject: u.username,
-          detail: { userId: u.id, displayName: u.display_name, role: u.role, storeIds: u.store_ids, maxDiscountBp: u.max_discount_bp, password: !!passwordHash, pin: !!pinHash },
+          detail: {
+            userId: u.id,
+            displayName: u.display_name,
+            role: u.role,
+            storeIds: u.store_ids,
+            maxDiscountBp: u.max_discount_bp,
+            password: !!passwordHash,
+            pin: !!pinHash,
+          },
           requestId: request.id,
         });
         return u;
@@ -141,7 +152,8 @@ export const userRoutes: FastifyPluginAsync<{ deps: UserDeps }> = async (app, { 
       const current = await db.selectFrom('users').selectAll().where('id', '=', request.params.id).executeTakeFirst();
       if (!current || !visible(actor, current)) throw new Problem('user.not_found');
       if (current.role === 'owner' && actor.role !== 'owner') throw new Problem('user.grant_not_permitted', 'only an owner can change an owner');
-      if (b.role !== undefined || b.storeIds !== undefined) await checkGrant(db, actor, b.role ?? current.role, b.storeIds === undefined ? current.store_ids : b.storeIds);
+      if (b.role !== undefined || b.storeIds !== undefined)
+        await checkGrant(db, actor, b.role ?? current.role, b.storeIds === undefined ? current.store_ids : b.storeIds);
       const [passwordHash, pinHash] = await Promise.all([b.password ? hashSecret(b.password) : undefined, b.pin ? hashSecret(b.pin) : undefined]);
       const row = await db.transaction().execute(async (tx) => {
         const u = await tx
@@ -164,7 +176,13 @@ export const userRoutes: FastifyPluginAsync<{ deps: UserDeps }> = async (app, { 
           actor: actor.id,
           action: 'user.updated',
           subject: u.username,
-          detail: { userId: u.id, changes, before: { role: current.role, storeIds: current.store_ids, maxDiscountBp: current.max_discount_bp, active: current.active }, passwordChanged: !!passwordHash, pinChanged: !!pinHash },
+          detail: {
+            userId: u.id,
+            changes,
+            before: { role: current.role, storeIds: current.store_ids, maxDiscountBp: current.max_discount_bp, active: current.active },
+            passwordChanged: !!passwordHash,
+            pinChanged: !!pinHash,
+          },
           requestId: request.id,
         });
         return u;
@@ -188,7 +206,13 @@ export const userRoutes: FastifyPluginAsync<{ deps: UserDeps }> = async (app, { 
     try {
       await db.transaction().execute(async (tx) => {
         await tx.insertInto('roles').values({ name: b.name, permissions, max_discount_bp: b.maxDiscountBp }).execute();
-        await appendAudit(tx, { actor: actor.id, action: 'role.created', subject: b.name, detail: { permissions, maxDiscountBp: b.maxDiscountBp }, requestId: request.id });
+        await appendAudit(tx, {
+          actor: actor.id,
+          action: 'role.created',
+          subject: b.name,
+          detail: { permissions, maxDiscountBp: b.maxDiscountBp },
+          requestId: request.id,
+        });
       });
     } catch (e) {
       if (isUniqueViolation(e, 'roles_pkey')) throw new Problem('role.name_taken');

@@ -74,7 +74,7 @@ function present(u: UserRow) {
 /** A user is visible to an actor who may act in every store the user may. Others answer 404. */
 function visible(actor: Principal, u: UserRow): boolean {
   if (actor.storeIds === 'all') return true;
-  return u.store_ids !== null && u.store_ids.every((s) => canSeeStore(actor, s));
+  return u.store_ids?.every((s) => canSeeStore(actor, s)) ?? false;
 }
 
 /** Nobody grants more than they hold: every permission, the discount limit, the stores, and 'owner' itself. */

@@ -34,8 +34,10 @@ export const auditRoutes: FastifyPluginAsync<{ deps: { db: Kysely<Database> } }>
       if (actor) query = query.where('actor', '=', actor);
       if (before) query = query.where('id', '<', before);
       // The detail is matched in its JSON text, where quotes and backslashes appear escaped.
-      const inJson = JSON.stringify(q).slice(1, -1);
-      if (q) query = query.where((eb) => eb.or([eb('subject', 'ilike', likeLiteral(q)), eb(sql<string>`detail::text`, 'ilike', likeLiteral(inJson))]));
+      if (q) {
+        const inJson = JSON.stringify(q).slice(1, -1);
+        query = query.where((eb) => eb.or([eb('subject', 'ilike', likeLiteral(q)), eb(sql<string>`detail::text`, 'ilike', likeLiteral(inJson))]));
+      }
       const rows = await query.execute();
       const userIds = [...new Set(rows.map((r) => /^user:(\d+)$/.exec(r.actor)?.[1]).filter((x): x is string => x !== undefined))].map(Number);
       const names = new Map<number, string>();

@@ -118,7 +118,16 @@ describe('people and trust in the back office', () => {
     await page.getByRole('button', { name: 'Charge' }).click();
     await expect.poll(() => page.getByTestId('approval-reason').textContent()).toContain('a 15% discount is over your 10% limit');
     expect(await page.getByTestId('sale-done').count()).toBe(0);
-    expect(Number((await server.db.selectFrom('sales').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(0);
+    expect(
+      Number(
+        (
+          await server.db
+            .selectFrom('sales')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+    ).toBe(0);
     await shoot('till-approval');
 
     // A wrong PIN does not pass; the owner's PIN does.

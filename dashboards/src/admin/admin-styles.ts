@@ -112,4 +112,23 @@ export const adminStyles = css`
   .scroll {
     overflow-x: auto;
   }
+  /* On a phone each row becomes a small card: no sideways scrolling, no one-letter columns. */
+  @media (max-width: 640px) {
+    thead {
+      display: none;
+    }
+    tr {
+      display: block;
+      padding: 10px 0;
+      border-bottom: 1px solid var(--keel-border);
+    }
+    td {
+      display: block;
+      border: none;
+      padding: 2px 0;
+    }
+    td:empty {
+      display: none;
+    }
+  }
 `;

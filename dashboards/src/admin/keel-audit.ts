@@ -40,6 +40,11 @@ export class KeelAudit extends LitElement {
       }
       .chain {
         font-weight: 600;
+        margin-bottom: 8px;
+      }
+      .nowrap {
+        white-space: nowrap;
+        overflow-wrap: normal;
       }
     `,
   ];
@@ -94,13 +99,13 @@ export class KeelAudit extends LitElement {
         <div class="scroll">
           <table data-testid="audit">
             <thead>
-              <tr><th>When</th><th>Who</th><th>What</th><th>Subject</th><th>Detail</th></tr>
+              <tr><th>When</th><th class="nowrap">Who</th><th>What</th><th>Subject</th><th>Detail</th></tr>
             </thead>
             <tbody>
               ${this.rows.map(
                 (r) => html`<tr>
                   <td>${new Date(r.at).toLocaleString()}</td>
-                  <td>${r.actorName ?? r.actor}</td>
+                  <td class="nowrap">${r.actorName ?? r.actor}</td>
                   <td><strong>${r.action}</strong></td>
                   <td>${r.subject ?? ''}</td>
                   <td><code>${r.detail === null ? '' : JSON.stringify(r.detail)}</code></td>

@@ -12,8 +12,12 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** Runs of 13-19 digits, possibly grouped by spaces or dashes, as a card number is written. */
-const CARD_LIKE = /(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])/g;
+/**
+ * Whole runs of 13-19 digits, possibly grouped by spaces or dashes, as a card number is written. The
+ * run must stand alone (no letter, digit or dash on either side), so the digit groups of a UUID or a
+ * hex digest are not mistaken for one.
+ */
+const CARD_LIKE = /(?<![A-Za-z0-9-])[0-9](?:[ -]?[0-9]){12,18}(?![A-Za-z0-9-])/g;
 
 /** Whether the text holds a card number pattern (13-19 digits, Luhn-valid). */
 export function containsCardNumber(text: string): boolean {

@@ -28,8 +28,12 @@ export interface KeelConfig {
   readonly relayIdleMs: number;
   /** Largest request body accepted, bytes. */
   readonly bodyLimit: number;
-  /** Requests from this machine (loopback) act as the store owner; others need a bearer token. */
+  /** Requests from this machine (loopback) act as the store owner. Off by default: people sign in. */
   readonly trustLoopback: boolean;
+  /** A session ends after this many minutes without a request. */
+  readonly sessionIdleMinutes: number;
+  /** Sign-in attempts (password or PIN) allowed per client address per minute. */
+  readonly signInRatePerMinute: number;
   readonly logLevel: string;
   /** Where backups go (pre-migration backups too); default DATA_DIR/backups. */
   readonly backupDir: string;
@@ -113,7 +117,9 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     relayBatchRows: int(env, 'RELAY_BATCH_ROWS', 500, 1, 100_000),
     relayIdleMs: int(env, 'RELAY_IDLE_MS', 50, 1, 60_000),
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
-    trustLoopback: bool(env, 'TRUST_LOOPBACK', true),
+    trustLoopback: bool(env, 'TRUST_LOOPBACK', false),
+    sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+    signInRatePerMinute: int(env, 'SIGN_IN_RATE_PER_MINUTE', 30, 1, 10_000),
     logLevel: logLevel(env.LOG_LEVEL || 'info'),
     backupDir: path.resolve(cwd, env.BACKUP_DIR || path.join(env.DATA_DIR || 'data', 'backups')),
     diskMinFreeBytes: int(env, 'DISK_MIN_FREE_MB', 2048, 0, 100_000_000) * 1024 * 1024,

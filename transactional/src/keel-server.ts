@@ -20,6 +20,8 @@ import { schemaVersion as currentSchemaVersion, migrate, pendingMigrations } fro
 import type { Migration } from './migrations/index.js';
 import { openDatabase } from './open-database.js';
 import { ReferenceData } from './reference-data.js';
+import { SessionStore } from './sessions.js';
+import { RateLimiter, SignInLockout } from './sign-in-lockout.js';
 
 export interface KeelServer {
   readonly app: FastifyInstance;
@@ -130,13 +132,18 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   });
   for (const j of jobs) metrics.recordJob(j.job, j.ok);
 
+  const sessions = new SessionStore(db, config.sessionIdleMinutes * 60_000);
+  const lockout = new SignInLockout(db);
   const app = await buildApp({
     metrics,
     logger,
     bodyLimit: config.bodyLimit,
     dashboardsDist: options.dashboardsDist === null ? undefined : (options.dashboardsDist ?? (await defaultDashboardsDist())),
-    authenticate: authenticator(new TokenVerifier(db), config.trustLoopback),
-    sales: { db, reference, currency: config.currency, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
+    authenticate: authenticator({ db, tokens: new TokenVerifier(db), sessions, trustLoopback: config.trustLoopback }),
+    auth: { db, sessions, lockout, signInLimiter: new RateLimiter(config.signInRatePerMinute, 60_000) },
+    users: { db, sessions },
+    tills: { db, reference },
+    sales: { db, reference, currency: config.currency, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)), lockout },
     catalog: { db, reference },
     dashboards: { warehouse, feed, reference, currency: config.currency },
     health: async () => {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-people-and-trust.js';
 
 export interface Migration {
   readonly version: number;
@@ -10,4 +11,7 @@ export interface Migration {
 }
 
 /** Numbered, forward-only. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: m0001.up }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', up: m0001.up },
+  { version: 2, name: 'people-and-trust', up: m0002.up },
+];

@@ -9,7 +9,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     rollupOptions: {
-      input: { main: `${import.meta.dirname}/index.html`, analytics: `${import.meta.dirname}/analytics.html` },
+      // The live dashboard, trends & forecast, and the back office (sign-in, first-run owner, users, audit, a small till).
+      input: { dashboards: 'index.html', analytics: 'analytics.html', admin: 'admin/index.html' },
     },
   },
 });

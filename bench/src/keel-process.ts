@@ -69,6 +69,8 @@ export class KeelProcess {
       PORT: String(port),
       LOG_LEVEL: options.logLevel ?? 'warn',
       ANALYST_PORT: 'off',
+      // The bench drives the API from this machine as the owner; people and tills are not what it measures.
+      TRUST_LOOPBACK: 'true',
       ...options.env,
     };
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'transactional/src/main.ts'], {

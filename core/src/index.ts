@@ -5,4 +5,5 @@ export * from './ids.js';
 export * from './money.js';
 export * from './permissions.js';
 export * from './sale.js';
+export * from './seeded-random.js';
 export * from './tax.js';

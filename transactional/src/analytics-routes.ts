@@ -294,8 +294,18 @@ async function answer<T>(p: Promise<T>): Promise<T> {
 }
 
 async function cashierNames(db: Kysely<Database>, ids: string[]): Promise<string[]> {
-  const tokenIds = ids.map((id) => /^token:(\d+)$/.exec(id)?.[1]).filter((x): x is string => x !== undefined);
-  const rows = tokenIds.length > 0 ? await db.selectFrom('api_tokens').select(['id', 'name']).where('id', 'in', tokenIds.map(Number)).execute() : [];
-  const names = new Map(rows.map((r) => [`token:${r.id}`, r.name]));
+  const numbers = (prefix: string) =>
+    ids
+      .map((id) => new RegExp(`^${prefix}:(\\d+)$`).exec(id)?.[1])
+      .filter((x): x is string => x !== undefined)
+      .map(Number);
+  const tokenIds = numbers('token');
+  const userIds = numbers('user');
+  const tokens = tokenIds.length > 0 ? await db.selectFrom('api_tokens').select(['id', 'name']).where('id', 'in', tokenIds).execute() : [];
+  const users = userIds.length > 0 ? await db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', userIds).execute() : [];
+  const names = new Map<string, string>([
+    ...tokens.map((r) => [`token:${r.id}`, r.name] as const),
+    ...users.map((u) => [`user:${u.id}`, u.display_name] as const),
+  ]);
   return ids.map((id) => names.get(id) ?? (id === 'local-owner' ? 'This machine' : id === '' ? 'Unknown' : id));
 }

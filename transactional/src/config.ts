@@ -28,8 +28,12 @@ export interface KeelConfig {
   readonly relayIdleMs: number;
   /** Largest request body accepted, bytes. */
   readonly bodyLimit: number;
-  /** Requests from this machine (loopback) act as the store owner; others need a bearer token. */
+  /** Requests from this machine (loopback) act as the store owner. Off by default: people sign in. */
   readonly trustLoopback: boolean;
+  /** A session ends after this many minutes without a request. */
+  readonly sessionIdleMinutes: number;
+  /** Sign-in attempts (password or PIN) allowed per client address per minute. */
+  readonly signInRatePerMinute: number;
   readonly logLevel: string;
   /** Port of the read-only ClickHouse-HTTP analyst endpoint; null = off. */
   readonly analystPort: number | null;
@@ -37,6 +41,14 @@ export interface KeelConfig {
   readonly analystMaxExecutionSeconds: number;
   readonly analystMaxMemoryBytes: number;
   readonly analystMaxResultRows: number;
+  /** Where backups go (pre-migration backups too); default DATA_DIR/backups. */
+  readonly backupDir: string;
+  /** Below this much free space on the data volume, Keel refuses uploads and backups and alerts. */
+  readonly diskMinFreeBytes: number;
+  /** On SIGTERM, exit within this bound even if something hangs. */
+  readonly shutdownTimeoutMs: number;
+  /** The TLS certificate in front of Keel (reverse proxy), checked by `keel doctor` for expiry. */
+  readonly tlsCertFile: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -81,6 +93,12 @@ function timeZone(raw: string): string {
   return raw;
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+function logLevel(raw: string): string {
+  if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
 /** Read and check the configuration; throws ConfigError with the offending variable named. */
 export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig> = {}): KeelConfig {
   const prefix = env.NATS_SUBJECT_PREFIX ?? 'keel';
@@ -105,8 +123,14 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     relayBatchRows: int(env, 'RELAY_BATCH_ROWS', 500, 1, 100_000),
     relayIdleMs: int(env, 'RELAY_IDLE_MS', 50, 1, 60_000),
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
-    trustLoopback: bool(env, 'TRUST_LOOPBACK', true),
-    logLevel: env.LOG_LEVEL || 'info',
+    trustLoopback: bool(env, 'TRUST_LOOPBACK', false),
+    sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+    signInRatePerMinute: int(env, 'SIGN_IN_RATE_PER_MINUTE', 30, 1, 10_000),
+    logLevel: logLevel(env.LOG_LEVEL || 'info'),
+    backupDir: path.resolve(cwd, env.BACKUP_DIR || path.join(env.DATA_DIR || 'data', 'backups')),
+    diskMinFreeBytes: int(env, 'DISK_MIN_FREE_MB', 2048, 0, 100_000_000) * 1024 * 1024,
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 300_000),
+    tlsCertFile: env.TLS_CERT_FILE ? path.resolve(cwd, env.TLS_CERT_FILE) : undefined,
     analystPort: /^(off|0)$/i.test(env.ANALYST_PORT ?? '') ? null : int(env, 'ANALYST_PORT', 8123, 1, 65535),
     analystMaxExecutionSeconds: int(env, 'ANALYST_MAX_EXECUTION_SECONDS', 30, 1, 86_400),
     analystMaxMemoryBytes: int(env, 'ANALYST_MAX_MEMORY_BYTES', 2_000_000_000, 10_000_000, Number.MAX_SAFE_INTEGER),

@@ -19,17 +19,63 @@ export interface Database {
     created_at: ColumnType<Date, Date | undefined, never>;
   };
   outbox: OutboxTable;
-  api_tokens: { id: Generated<number>; name: string; token_sha256: string; role: string; created_at: ColumnType<Date, never, never> };
+  api_tokens: {
+    id: Generated<number>;
+    name: string;
+    token_sha256: string;
+    role: string | null;
+    user_id: number | null;
+    created_at: ColumnType<Date, never, never>;
+  };
   audit_log: {
     id: Generated<number>;
-    at: ColumnType<Date, never, never>;
+    at: ColumnType<Date, Date, never>;
     actor: string;
     action: string;
     subject: string | null;
     detail: unknown;
     request_id: string | null;
+    prev_hash: string;
+    hash: string;
+  };
+  roles: { name: string; permissions: string[]; max_discount_bp: number; created_at: ColumnType<Date, never, never> };
+  users: UserTable;
+  sign_in_failures: { key: string; failures: number; locked_until: Date | null };
+  tills: {
+    id: Generated<number>;
+    name: string;
+    store_id: number;
+    key_sha256: string;
+    enrolled_by: number | null;
+    revoked_at: Date | null;
+    created_at: ColumnType<Date, never, never>;
+  };
+  sessions: {
+    token_sha256: string;
+    user_id: number;
+    csrf_token: string;
+    till_id: number | null;
+    created_at: ColumnType<Date, never, never>;
+    last_seen_at: ColumnType<Date, Date | undefined, Date>;
   };
 }
+
+export interface UserTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string;
+  role: string;
+  /** NULL: every store. */
+  store_ids: number[] | null;
+  /** NULL: the role's limit. */
+  max_discount_bp: number | null;
+  password_hash: string | null;
+  pin_hash: string | null;
+  active: Generated<boolean>;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date>;
+}
+export type UserRow = Selectable<UserTable>;
 
 export interface ProductTable {
   id: Generated<number>;

@@ -52,6 +52,16 @@ export class PGlitePool {
     return { command, rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };
   }
 
+  /** The whole data directory as a gzipped tar (PGlite's own backup format), taken between queries. */
+  async dumpDataDir(): Promise<Blob> {
+    const { release } = await this.connect();
+    try {
+      return await this.#db.dumpDataDir('gzip');
+    } finally {
+      release();
+    }
+  }
+
   async end(): Promise<void> {
     await this.#tail;
     await this.#db.close();

@@ -1,12 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { businessTime, type CartLineInput, cartTotals, DiscountError, extend, money, type SaleCompletedV1, type SaleRequest, settleTenders } from '@keel/core';
-import type { Kysely, Transaction } from 'kysely';
-import type { AuditEntry } from './audit-log.js';
+import {
+  businessTime,
+  type CartLineInput,
+  cartTotals,
+  DiscountError,
+  extend,
+  money,
+  type SaleCompletedV1,
+  type SaleRequest,
+  type SaleRequestLine,
+  settleTenders,
+} from '@keel/core';
+import { type Kysely, sql } from 'kysely';
+import { type AuditEntry, appendAudit } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
-import type { Database } from './database.js';
-import { can, type Principal } from './principal.js';
+import type { Database, SaleLineTable } from './database.js';
+import { type Approval, discountOverLimit, verifyApproval } from './discount-approval.js';
+import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
+import type { SignInLockout } from './sign-in-lockout.js';
+
+/** A sale as posted: the shared request plus what only the server checks. */
+export interface SaleSubmission extends Omit<SaleRequest, 'lines'> {
+  readonly lines: ReadonlyArray<SaleRequestLine & { readonly unitPrice?: number | undefined }>;
+  readonly approval?: Approval | undefined;
+}
 
 /** What the API answers for a sale, the same on the first post and on every replay. */
 export interface SaleResult {
@@ -45,35 +64,54 @@ export interface SaleServiceDeps {
   readonly now: () => Date;
   /** Called after a failed attempt worth an audit entry (tampered total). Must not throw. */
   readonly audit: (entry: AuditEntry) => Promise<void>;
+  /** PIN lockout shared with sign-in, for manager approvals. */
+  readonly lockout: SignInLockout;
 }
 
 /**
  * Record a sale: recompute every amount from the server's own prices and tax rules, then write
- * the sale, its lines, tenders, stock movements and a SaleCompleted outbox row in ONE transaction.
+ * the sale, its lines, tenders, stock movements and a SaleCompleted outbox row in ONE statement.
  * Idempotent by the client's UUID: a replay of the same content returns the original result
  * (`replayed: true`); the same id with other content is refused.
  */
 export async function recordSale(
   deps: SaleServiceDeps,
   principal: Principal,
-  req: SaleRequest,
+  submission: SaleSubmission,
   requestId: string | null,
 ): Promise<{ sale: SaleResult; replayed: boolean }> {
+  // The approval (a PIN) is never part of the stored fingerprint; a till's sale is recorded under its till.
+  const { approval, ...content } = submission;
+  const req: Omit<SaleSubmission, 'approval'> = principal.tillId ? { ...content, registerId: `till:${principal.tillId}` } : content;
   const requestSha = sha256Hex(canonicalJson(req));
-  const existing = await findReplay(deps.db, req.id, requestSha);
-  if (existing) return { sale: existing, replayed: true };
-
   const store = await deps.reference.store(req.storeId);
-  if (!store) throw new Problem('sale.store_unknown', `store ${req.storeId} does not exist`);
+  // Another store answers exactly as a store that does not exist.
+  if (!store || !canSeeStore(principal, req.storeId)) throw new Problem('sale.store_unknown', `store ${req.storeId} does not exist`);
   if (req.lines.some((l) => l.quantityMilli < 0) && !can(principal, 'sales.refund')) throw new Problem('sale.refund_not_permitted');
 
+  // One round trip: is this a replay, and the products it names (a replay must answer even if a
+  // product was retired since, so the replay check comes before any validation).
   const productIds = [...new Set(req.lines.map((l) => l.productId))];
-  const products = await deps.db.selectFrom('products').select(['id', 'sku', 'price', 'cost', 'tax_class', 'active']).where('id', 'in', productIds).execute();
+  const { rows: found } = await sql<ProductForSale & { existing_sha: string | null }>`
+    SELECT e.sha AS existing_sha, p.id, p.sku, p.price, p.cost, p.tax_class, p.active
+    FROM (SELECT (SELECT request_sha256 FROM sales WHERE id = ${req.id}) AS sha) e
+    LEFT JOIN products p ON p.id = ANY(${productIds}::bigint[])`.execute(deps.db);
+  if (found[0]?.existing_sha) {
+    const replay = await findReplay(deps.db, req.id, requestSha);
+    if (replay) return { sale: replay, replayed: true };
+  }
+  const products = found.filter((p) => p.id !== null);
   const byId = new Map(products.map((p) => [p.id, p]));
   const missing = productIds.filter((id) => !byId.get(id)?.active);
   if (missing.length > 0) throw new Problem('sale.unknown_product', `unknown or inactive product ids: ${missing.join(', ')}`, { productIds: missing });
 
   const cartLines: CartLineInput[] = [];
+  const tampered = req.lines.filter((l) => l.unitPrice !== undefined && l.unitPrice !== byId.get(l.productId)?.price);
+  if (tampered.length > 0) {
+    const prices = tampered.map((l) => ({ productId: l.productId, sent: l.unitPrice, server: byId.get(l.productId)?.price }));
+    await deps.audit({ actor: principal.id, action: 'sale.price_mismatch', subject: req.id, detail: { prices }, requestId });
+    throw new Problem('sale.price_mismatch', `product ${tampered[0]?.productId} costs ${prices[0]?.server}, the till sent ${prices[0]?.sent}`, { prices });
+  }
   for (const l of req.lines) {
     const p = byId.get(l.productId);
     const tax = p ? await deps.reference.taxClass(p.tax_class) : undefined;
@@ -96,6 +134,29 @@ export async function recordSale(
       requestId,
     });
     throw new Problem('sale.total_mismatch', `the server's total is ${totals.total}, the till sent ${req.expectedTotal}`, { serverTotal: totals.total });
+  }
+  const discount = discountOverLimit(totals, principal.maxDiscountBp, req.orderDiscount !== undefined);
+  let approver: Principal | undefined;
+  if (discount.over) {
+    const detail = { discountBp: discount.largestBp, limitBp: principal.maxDiscountBp, discount: totals.discount, storeId: req.storeId };
+    if (!approval) {
+      await deps.audit({ actor: principal.id, action: 'sale.discount_refused', subject: req.id, detail, requestId });
+      throw new Problem('sale.approval_required', `a ${discount.largestBp / 100}% discount is over your ${principal.maxDiscountBp / 100}% limit`, detail);
+    }
+    try {
+      approver = await verifyApproval(deps.db, deps.lockout, approval, req.storeId, discount.largestBp, principal);
+    } catch (e) {
+      if (e instanceof Problem) {
+        await deps.audit({
+          actor: principal.id,
+          action: 'sale.approval_failed',
+          subject: req.id,
+          detail: { ...detail, approver: approval.username, reason: e.code },
+          requestId,
+        });
+      }
+      throw e;
+    }
   }
   const settled = settleTenders(totals.total, req.tenders);
   if (!settled.ok) throw new Problem('sale.tender_invalid', settled.reason);
@@ -123,119 +184,125 @@ export async function recordSale(
   });
   const tenders = req.tenders.map((t, i) => ({ sale_id: req.id, tender_no: i + 1, kind: t.kind, amount: t.amount, reference: t.reference ?? null }));
 
-  try {
-    const recordedAt = await deps.db.transaction().execute(async (tx) => {
-      const row = await tx
-        .insertInto('sales')
-        .values({
-          id: req.id,
-          store_id: req.storeId,
-          register_id: req.registerId ?? null,
-          cashier_id: principal.id,
-          occurred_at: occurredAt,
-          business_day: day,
-          business_hour: hour,
-          request_sha256: requestSha,
-          gross: totals.gross,
-          discount: totals.discount,
-          tax: totals.tax,
-          net: totals.net,
-          total: totals.total,
-          change_due: settled.change,
-          request_id: requestId,
-        })
-        .returning('recorded_at')
-        .executeTakeFirstOrThrow();
-      await tx.insertInto('sale_lines').values(lines).execute();
-      await tx.insertInto('sale_tenders').values(tenders).execute();
-      await tx
-        .insertInto('stock_movements')
-        .values(lines.map((l) => ({ store_id: req.storeId, product_id: l.product_id, quantity_milli: -l.quantity_milli, reason: 'sale', sale_id: req.id })))
-        .execute();
-      const event: SaleCompletedV1 = {
-        type: 'SaleCompleted',
-        version: 1,
-        eventId: randomUUID(),
-        storeId: req.storeId,
-        saleId: req.id,
-        occurredAt: occurredAt.toISOString(),
-        recordedAt: row.recorded_at.toISOString(),
-        businessDay: day,
-        businessHour: hour,
-        registerId: req.registerId ?? null,
-        cashierId: principal.id,
-        currency: deps.currency,
-        lines: lines.map((l) => ({
-          lineNo: l.line_no,
-          productId: l.product_id,
-          sku: l.sku,
-          quantityMilli: l.quantity_milli,
-          unitPrice: l.unit_price,
-          gross: l.gross,
-          discount: l.discount,
-          net: l.net,
-          tax: l.tax,
-          total: l.total,
-          cost: l.cost,
-          taxCode: l.tax_code,
-        })),
-        tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),
-        total: totals.total,
-        tax: totals.tax,
-        discount: totals.discount,
-      };
-      await writeOutbox(tx, event, requestId);
-      return row.recorded_at;
-    });
-    return {
-      replayed: false,
-      sale: {
-        id: req.id,
-        storeId: req.storeId,
-        registerId: req.registerId ?? null,
-        cashierId: principal.id,
-        occurredAt: occurredAt.toISOString(),
-        recordedAt: recordedAt.toISOString(),
-        businessDay: day,
-        lines: lines.map(lineResult),
-        tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount, reference: t.reference })),
-        gross: totals.gross,
-        discount: totals.discount,
-        tax: totals.tax,
-        net: totals.net,
-        total: totals.total,
-        changeDue: settled.change,
-      },
-    };
-  } catch (e) {
-    // Two posts of one sale raced: the loser reads the winner's result.
-    if (isUniqueViolation(e, 'sales_pkey')) {
-      const again = await findReplay(deps.db, req.id, requestSha);
-      if (again) return { sale: again, replayed: true };
-    }
-    throw e;
+  const recordedAt = deps.now();
+  const event: SaleCompletedV1 = {
+    type: 'SaleCompleted',
+    version: 1,
+    eventId: randomUUID(),
+    storeId: req.storeId,
+    saleId: req.id,
+    occurredAt: occurredAt.toISOString(),
+    recordedAt: recordedAt.toISOString(),
+    businessDay: day,
+    businessHour: hour,
+    registerId: req.registerId ?? null,
+    cashierId: principal.id,
+    currency: deps.currency,
+    lines: lines.map((l) => ({ ...lineResult(l), cost: l.cost, taxCode: l.tax_code })),
+    tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),
+    total: totals.total,
+    tax: totals.tax,
+    discount: totals.discount,
+  };
+  // The sale, lines, tenders, stock movements and outbox row in ONE statement (atomic, one round
+  // trip). ON CONFLICT: a concurrent post of the same id inserts nothing and reads the winner's.
+  const col = <K extends keyof (typeof lines)[number]>(k: K) => lines.map((l) => l[k]);
+  const write = sql<{ inserted: number }>`
+    WITH s AS (
+      INSERT INTO sales (id, store_id, register_id, cashier_id, occurred_at, recorded_at, business_day, business_hour, request_sha256,
+        gross, discount, tax, net, total, change_due, request_id)
+      VALUES (${req.id}, ${req.storeId}, ${req.registerId ?? null}, ${principal.id}, ${occurredAt}, ${recordedAt}, ${day}, ${hour}, ${requestSha},
+        ${totals.gross}, ${totals.discount}, ${totals.tax}, ${totals.net}, ${totals.total}, ${settled.change}, ${requestId})
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id
+    ), l AS (
+      INSERT INTO sale_lines (sale_id, line_no, product_id, sku, quantity_milli, unit_price, gross, discount, net, tax, total, cost, tax_code)
+      SELECT s.id, x.* FROM s, unnest(${col('line_no')}::smallint[], ${col('product_id')}::bigint[], ${col('sku')}::text[], ${col('quantity_milli')}::bigint[],
+        ${col('unit_price')}::bigint[], ${col('gross')}::bigint[], ${col('discount')}::bigint[], ${col('net')}::bigint[], ${col('tax')}::bigint[],
+        ${col('total')}::bigint[], ${col('cost')}::bigint[], ${col('tax_code')}::text[]) AS x
+    ), t AS (
+      INSERT INTO sale_tenders (sale_id, tender_no, kind, amount, reference)
+      SELECT s.id, x.* FROM s, unnest(${tenders.map((t) => t.tender_no)}::smallint[], ${tenders.map((t) => t.kind)}::text[],
+        ${tenders.map((t) => t.amount)}::bigint[], ${tenders.map((t) => t.reference)}::text[]) AS x
+    ), m AS (
+      INSERT INTO stock_movements (store_id, product_id, quantity_milli, reason, sale_id)
+      SELECT ${req.storeId}, x.product_id, -x.quantity_milli, 'sale', s.id
+      FROM s, unnest(${col('product_id')}::bigint[], ${col('quantity_milli')}::bigint[]) AS x(product_id, quantity_milli)
+    ), o AS (
+      INSERT INTO outbox (event_id, store_id, event_type, payload, request_id)
+      SELECT ${event.eventId}, ${req.storeId}, ${event.type}, ${JSON.stringify(event)}::jsonb, ${requestId} FROM s
+    )
+    SELECT count(*)::int AS inserted FROM s`;
+  // A refund or an approved discount is audited in the same transaction as the sale; an ordinary
+  // sale is one statement with no transaction around it (the audit chain's lock stays off its path).
+  const needsAudit = req.lines.some((l) => l.quantityMilli < 0) || approver !== undefined;
+  const { rows } = needsAudit
+    ? await deps.db.transaction().execute(async (tx) => {
+        const result = await write.execute(tx);
+        if (result.rows[0]?.inserted === 1) {
+          if (req.lines.some((l) => l.quantityMilli < 0)) {
+            const refunded = lines
+              .filter((l) => l.quantity_milli < 0)
+              .map((l) => ({ productId: l.product_id, quantityMilli: l.quantity_milli, total: l.total }));
+            await appendAudit(tx, { actor: principal.id, action: 'sale.refund', subject: req.id, detail: { lines: refunded, total: totals.total }, requestId });
+          }
+          if (approver) {
+            await appendAudit(tx, {
+              actor: approver.id,
+              action: 'sale.discount_approved',
+              subject: req.id,
+              detail: {
+                cashier: principal.id,
+                cashierName: principal.name,
+                approverName: approver.name,
+                discountBp: discount.largestBp,
+                limitBp: principal.maxDiscountBp,
+                discount: totals.discount,
+              },
+              requestId,
+            });
+          }
+        }
+        return result;
+      })
+    : await write.execute(deps.db);
+  if (rows[0]?.inserted !== 1) {
+    const again = await findReplay(deps.db, req.id, requestSha);
+    if (again) return { sale: again, replayed: true };
+    throw new Error(`sale ${req.id} was neither inserted nor found`);
   }
+  return {
+    replayed: false,
+    sale: {
+      id: req.id,
+      storeId: req.storeId,
+      registerId: req.registerId ?? null,
+      cashierId: principal.id,
+      occurredAt: occurredAt.toISOString(),
+      recordedAt: recordedAt.toISOString(),
+      businessDay: day,
+      lines: lines.map(lineResult),
+      tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount, reference: t.reference })),
+      gross: totals.gross,
+      discount: totals.discount,
+      tax: totals.tax,
+      net: totals.net,
+      total: totals.total,
+      changeDue: settled.change,
+    },
+  };
 }
 
-async function writeOutbox(tx: Transaction<Database>, event: SaleCompletedV1, requestId: string | null): Promise<void> {
-  await tx
-    .insertInto('outbox')
-    .values({ event_id: event.eventId, store_id: event.storeId, event_type: event.type, payload: JSON.stringify(event), request_id: requestId })
-    .execute();
-}
-
-function lineResult(l: {
-  line_no: number;
-  product_id: number;
+interface ProductForSale {
+  id: number;
   sku: string;
-  quantity_milli: number;
-  unit_price: number;
-  gross: number;
-  discount: number;
-  net: number;
-  tax: number;
-  total: number;
-}) {
+  price: number;
+  cost: number;
+  tax_class: string;
+  active: boolean;
+}
+
+function lineResult(l: Omit<SaleLineTable, 'sale_id' | 'cost' | 'tax_code'>) {
   return {
     lineNo: l.line_no,
     productId: l.product_id,

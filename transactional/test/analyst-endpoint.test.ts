@@ -33,9 +33,12 @@ beforeAll(async () => {
   const db = await createTestDatabase();
   const dir = tempDataDir();
   cleanup = [db.drop, dir.remove];
-  server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir }, { analystPort: await freePort(), analystMaxResultRows: 1000 }), {
-    dashboardsDist: null,
-  });
+  server = await startKeel(
+    testConfig({ databaseUrl: db.url, dataDir: dir.dir }, { analystPort: await freePort(), analystMaxResultRows: 1000, trustLoopback: true }),
+    {
+      dashboardsDist: null,
+    },
+  );
   analystToken = await createApiToken(server.db, 'analyst laptop', 'analyst');
   cashierToken = await createApiToken(server.db, 'till 1', 'cashier');
   const products: TestProduct[] = [];

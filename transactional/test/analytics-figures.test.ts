@@ -22,7 +22,7 @@ beforeAll(async () => {
   const pg = await createTestDatabase();
   const dir = tempDataDir();
   cleanup = [pg.drop, dir.remove];
-  server = await startKeel(testConfig({ databaseUrl: pg.url, dataDir: dir.dir, nats: true }), { dashboardsDist: null });
+  server = await startKeel(testConfig({ databaseUrl: pg.url, dataDir: dir.dir, nats: true }, { trustLoopback: true }), { dashboardsDist: null });
   db = server.db;
   await db.insertInto('stores').values({ id: 2, name: 'Riverside', time_zone: 'Europe/Paris', currency: 'EUR' }).execute();
   const sellers = [undefined, await createApiToken(db, 'Alice', 'manager'), await createApiToken(db, 'Bob', 'manager')];

@@ -44,7 +44,7 @@ beforeAll(async () => {
   const db = await createTestDatabase();
   const dir = tempDataDir();
   cleanup = [db.drop, dir.remove];
-  server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir, nats: true }), { dashboardsDist });
+  server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir, nats: true }, { trustLoopback: true }), { dashboardsDist });
   const names = [
     'Espresso beans 1 kg',
     'Oat milk 1 l',

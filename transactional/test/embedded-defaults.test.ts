@@ -1,6 +1,7 @@
 import { dailyTotals } from '@keel/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeelServer, startKeel } from '../src/keel-server.js';
+import { MIGRATIONS } from '../src/migrations/index.js';
 import { eventually, pgDailyFigures } from './support/pg-figures.js';
 import { makeSale, seededRandom, TAX } from './support/sale-maker.js';
 import { tempDataDir, testConfig } from './support/test-env.js';
@@ -12,7 +13,7 @@ let removeDir: () => void;
 beforeAll(async () => {
   const dir = tempDataDir();
   removeDir = dir.remove;
-  server = await startKeel(testConfig({ dataDir: dir.dir }), { dashboardsDist: null });
+  server = await startKeel(testConfig({ dataDir: dir.dir }, { trustLoopback: true }), { dashboardsDist: null });
 });
 
 afterAll(async () => {
@@ -25,7 +26,7 @@ describe('embedded defaults', () => {
     const health = await fetch(`${server.url}/health`).then((r) => r.json());
     expect(health).toMatchObject({
       ok: true,
-      schemaVersion: 1,
+      schemaVersion: MIGRATIONS.length,
       backends: { database: { kind: 'pglite', ok: true }, eventStream: { kind: 'in-process', ok: true }, warehouse: { kind: 'chdb', ok: true } },
     });
   });

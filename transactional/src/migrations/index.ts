@@ -1,11 +1,17 @@
 import type { Kysely } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-people-and-trust.js';
 
 export interface Migration {
   readonly version: number;
   readonly name: string;
   up(db: Kysely<unknown>): Promise<void>;
+  /** false for the few statements PostgreSQL refuses inside a transaction (CREATE INDEX CONCURRENTLY): such a migration runs alone. */
+  readonly transactional?: boolean;
 }
 
 /** Numbered, forward-only. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: m0001.up }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', up: m0001.up },
+  { version: 2, name: 'people-and-trust', up: m0002.up },
+];

@@ -238,19 +238,24 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   if (options.listen !== false) {
     url = await app.listen({ host: config.host, port: config.port });
     if (config.analystPort !== null) {
-      analyst = await startAnalystServer({
-        warehouse,
-        host: config.host,
-        port: config.analystPort,
-        limits: {
-          maxExecutionSeconds: config.analystMaxExecutionSeconds,
-          maxMemoryBytes: config.analystMaxMemoryBytes,
-          maxResultRows: config.analystMaxResultRows,
-        },
-        authorize: analystAccess(tokens),
-        onRefused: (who, reason) => void auditSafely(db, { actor: who, action: 'analyst.refused', subject: null, detail: { reason }, requestId: null }, app),
-        log: app.log.child({ part: 'analyst' }),
-      });
+      // Analyst SQL is a side door: if its port is taken, say so and keep selling.
+      try {
+        analyst = await startAnalystServer({
+          warehouse,
+          host: config.host,
+          port: config.analystPort,
+          limits: {
+            maxExecutionSeconds: config.analystMaxExecutionSeconds,
+            maxMemoryBytes: config.analystMaxMemoryBytes,
+            maxResultRows: config.analystMaxResultRows,
+          },
+          authorize: analystAccess(tokens),
+          onRefused: (who, reason) => void auditSafely(db, { actor: who, action: 'analyst.refused', subject: null, detail: { reason }, requestId: null }, app),
+          log: app.log.child({ part: 'analyst' }),
+        });
+      } catch (err) {
+        app.log.error({ err: { message: (err as Error).message }, port: config.analystPort }, 'analyst SQL endpoint not started');
+      }
     }
   } else {
     await app.ready();

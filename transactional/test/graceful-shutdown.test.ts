@@ -39,6 +39,8 @@ const env = (port: number, dataDir: string): NodeJS.ProcessEnv => ({
   LOG_LEVEL: 'info',
   DISK_MIN_FREE_MB: '0',
   SHUTDOWN_TIMEOUT_MS: '9000',
+  TRUST_LOOPBACK: 'true',
+  ANALYST_PORT: 'off',
 });
 
 function freePort(): Promise<number> {

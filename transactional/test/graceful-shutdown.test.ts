@@ -37,6 +37,7 @@ const env = (port: number, dataDir: string): NodeJS.ProcessEnv => ({
   HOST: '127.0.0.1',
   PORT: String(port),
   LOG_LEVEL: 'info',
+  TRUST_LOOPBACK: 'true',
   DISK_MIN_FREE_MB: '0',
   SHUTDOWN_TIMEOUT_MS: '9000',
 });

@@ -17,7 +17,7 @@ let dir: { dir: string; remove: () => void };
 beforeAll(async () => {
   database = await createTestDatabase();
   dir = tempDataDir();
-  const config = testConfig({ databaseUrl: database.url, dataDir: dir.dir, nats: true }, { diskMinFreeBytes: 0 });
+  const config = testConfig({ databaseUrl: database.url, dataDir: dir.dir, nats: true }, { diskMinFreeBytes: 0, trustLoopback: true });
   stream = config.natsStream;
   server = await startKeel(config, { dashboardsDist: null });
 });

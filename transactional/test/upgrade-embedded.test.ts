@@ -30,7 +30,7 @@ const addNote: Migration = {
 
 describe('upgrading the embedded database', () => {
   it('takes a PGlite archive before migrating that restores to the same sales', async () => {
-    const config = testConfig({ dataDir: dir.dir }, { diskMinFreeBytes: 0 });
+    const config = testConfig({ dataDir: dir.dir }, { diskMinFreeBytes: 0, trustLoopback: true });
     const v1 = await startKeel(config, { dashboardsDist: null, migrations: MIGRATIONS });
     try {
       const product = await fetch(`${v1.url}/api/v1/products`, {

@@ -6,3 +6,5 @@ export * from './money.js';
 export * from './permissions.js';
 export * from './sale.js';
 export * from './tax.js';
+export * from './barcode.js';
+export * from './decimal-money.js';

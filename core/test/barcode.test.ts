@@ -48,7 +48,8 @@ describe('decimal money', () => {
   });
 
   it('round-trips every amount', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 10 ** 12 }), (m) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 ** 12 }), (m) => {
         expect(parseDecimalMoney(formatDecimalMoney(m))).toBe(m);
       }),
     );

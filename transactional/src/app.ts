@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { catalogFileRoutes } from './catalog-file-routes.js';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
 import { Problem } from './problem.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
+import { stockRoutes } from './stock-routes.js';
 
 export interface AppDeps {
   readonly sales: SaleServiceDeps;
@@ -97,6 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(saleRoutes, { deps: deps.sales });
   await app.register(catalogRoutes, { deps: deps.catalog });
+  await app.register(catalogFileRoutes, { db: deps.catalog.db });
+  await app.register(stockRoutes, { db: deps.catalog.db });
   await app.register(dashboardRoutes, { deps: deps.dashboards });
   if (deps.dashboardsDist) {
     const root = deps.dashboardsDist;

@@ -2,9 +2,9 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { appendAudit } from './audit-log.js';
 import { CsvSyntaxError, readCsvRecords } from './csv-record-reader.js';
 import type { Database } from './database.js';
+import { readArrowRecords } from './product-arrow-reader.js';
 import { type ColumnMapping, type LayoutName, type RawProduct, resolveLayout } from './product-file-layouts.js';
 import { checkProductRow, type StagedProduct } from './product-row-check.js';
-import { readArrowRecords } from './product-arrow-reader.js';
 
 export type ImportMode = 'all-or-nothing' | 'skip-bad-rows';
 export type ImportFileErrorCode = 'import.empty_file' | 'import.not_csv' | 'import.bad_encoding' | 'import.missing_columns' | 'import.unsupported_format';
@@ -129,7 +129,10 @@ export async function importCatalog(db: Kysely<Database>, source: AsyncIterable<
           state.layout = layout.layout;
           state.mapping = layout.mapping;
           if (layout.missing.length > 0) {
-            throw new FileError('import.missing_columns', `the file has no column for ${layout.missing.join(', ')} (found: ${state.headers.slice(0, 20).join(', ') || 'nothing'})`);
+            throw new FileError(
+              'import.missing_columns',
+              `the file has no column for ${layout.missing.join(', ')} (found: ${state.headers.slice(0, 20).join(', ') || 'nothing'})`,
+            );
           }
           continue;
         }
@@ -232,7 +235,10 @@ async function openRecords(source: AsyncIterable<Uint8Array>): Promise<{ format:
   for (const [name, magic] of MAGIC) {
     if (startsWith(first, magic)) {
       const code = name === 'Parquet' ? 'import.unsupported_format' : 'import.not_csv';
-      throw new FileError(code, name === 'Parquet' ? 'Parquet import is not supported yet: export the file as CSV or Arrow' : `this is a ${name} file, not CSV`);
+      throw new FileError(
+        code,
+        name === 'Parquet' ? 'Parquet import is not supported yet: export the file as CSV or Arrow' : `this is a ${name} file, not CSV`,
+      );
     }
   }
   if (first.subarray(0, 4096).includes(0)) throw new FileError('import.not_csv', 'the file holds binary data (NUL bytes), not CSV text');

@@ -69,12 +69,14 @@ async function importCommand(config: KeelConfig, args: string[]): Promise<number
     options: { layout: { type: 'string', default: 'auto' }, map: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'skip-bad-rows': { type: 'boolean' } },
   });
   const file = positionals[0];
-  if (!file || positionals.length > 1) throw new UsageError('usage: npx keel import <file> [--layout auto|generic|shopify|square] [--map field=Header,...] [--dry-run] [--skip-bad-rows]');
+  if (!file || positionals.length > 1)
+    throw new UsageError('usage: npx keel import <file> [--layout auto|generic|shopify|square] [--map field=Header,...] [--dry-run] [--skip-bad-rows]');
   if (!['auto', 'generic', 'shopify', 'square'].includes(values.layout ?? '')) throw new UsageError('--layout must be auto, generic, shopify or square');
   const mapping: ColumnMapping = {};
   for (const pair of (values.map ?? '').split(',').filter(Boolean)) {
     const [field, header] = pair.split('=');
-    if (!field || !header || !(PRODUCT_FIELDS as readonly string[]).includes(field)) throw new UsageError(`--map takes field=Header pairs; fields: ${PRODUCT_FIELDS.join(', ')}`);
+    if (!field || !header || !(PRODUCT_FIELDS as readonly string[]).includes(field))
+      throw new UsageError(`--map takes field=Header pairs; fields: ${PRODUCT_FIELDS.join(', ')}`);
     mapping[field as ProductField] = header;
   }
   const size = statSync(file).size;
@@ -96,7 +98,8 @@ async function importCommand(config: KeelConfig, args: string[]): Promise<number
 async function exportCommand(config: KeelConfig, args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', default: 'csv' }, out: { type: 'string' } } });
   const kind = positionals[0];
-  if (kind !== 'products' && kind !== 'stock' && kind !== 'sales') throw new UsageError('usage: npx keel export products|stock|sales [--format csv|arrow] [--out file]');
+  if (kind !== 'products' && kind !== 'stock' && kind !== 'sales')
+    throw new UsageError('usage: npx keel export products|stock|sales [--format csv|arrow] [--out file]');
   if (values.format !== 'csv' && values.format !== 'arrow') throw new UsageError('--format must be csv or arrow');
   await withDatabase(config, async (db) => {
     const out = values.out ? createWriteStream(values.out) : process.stdout;

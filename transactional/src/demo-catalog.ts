@@ -72,7 +72,9 @@ const BRANDS = [
 const QUALIFIERS = ['Organic', 'Classic', 'Premium', 'Light', 'Family Pack', 'Extra', 'Original', 'Fairtrade', 'Local', 'Value', 'Gourmet', 'Natural'];
 const SIZES = ['100 g', '250 g', '500 g', '1 kg', '33 cl', '50 cl', '75 cl', '1 L', '1.5 L', 'x4', 'x6', 'x12', '200 ml', '400 ml'];
 
-const ITEMS = DEPARTMENTS.flatMap((d) => Object.entries(d.aisles).flatMap(([aisle, goods]) => goods.map((g) => ({ dept: d, category: `${d.name} > ${aisle}`, good: g }))));
+const ITEMS = DEPARTMENTS.flatMap((d) =>
+  Object.entries(d.aisles).flatMap(([aisle, goods]) => goods.map((g) => ({ dept: d, category: `${d.name} > ${aisle}`, good: g }))),
+);
 
 export const DEMO_CATALOG_HEADER = 'sku,name,price,cost,tax_class,barcodes,category,brand,unit,active\n';
 

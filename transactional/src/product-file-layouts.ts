@@ -146,7 +146,15 @@ function shopifyLayout(headers: readonly string[]): ResolvedLayout {
   let current = { handle: '', title: '', vendor: '', type: '', body: '', status: '' };
   return {
     layout: 'shopify',
-    mapping: { sku: 'Variant SKU', name: 'Title', price: 'Variant Price', cost: 'Cost per item', barcodes: 'Variant Barcode', brand: 'Vendor', category: 'Type' },
+    mapping: {
+      sku: 'Variant SKU',
+      name: 'Title',
+      price: 'Variant Price',
+      cost: 'Cost per item',
+      barcodes: 'Variant Barcode',
+      brand: 'Vendor',
+      category: 'Type',
+    },
     missing: missing.map((m) => (m === 'Variant SKU' ? 'sku' : m === 'Variant Price' ? 'price' : m === 'Title' ? 'name' : 'sku')),
     read: (r) => {
       const handle = col(r, 'Handle');
@@ -165,7 +173,10 @@ function shopifyLayout(headers: readonly string[]): ResolvedLayout {
         cost: col(r, 'Cost per item'),
         taxClass: taxable === 'false' ? 'zero' : '',
         barcodes: col(r, 'Variant Barcode').replace(/^'/, ''),
-        description: current.body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim(),
+        description: current.body
+          .replace(/<[^>]*>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim(),
         category: current.type,
         brand: current.vendor,
         unit: '',

@@ -40,7 +40,12 @@ export function checkProductRow(raw: RawProduct, taxClasses: ReadonlySet<string>
   const activeText = raw.active.toLowerCase();
   if (activeText && !TRUE.has(activeText) && !FALSE.has(activeText)) return bad(`active "${raw.active.slice(0, 20)}" is neither true nor false`);
   const unitText = raw.unit.toLowerCase();
-  const unit = unitText === '' || unitText === 'piece' || unitText === 'each' || unitText === 'ea' ? 'piece' : unitText === 'weight' || unitText === 'kg' ? 'weight' : undefined;
+  const unit =
+    unitText === '' || unitText === 'piece' || unitText === 'each' || unitText === 'ea'
+      ? 'piece'
+      : unitText === 'weight' || unitText === 'kg'
+        ? 'weight'
+        : undefined;
   if (!unit) return bad(`unit "${raw.unit.slice(0, 20)}" is neither piece nor weight`);
   if (raw.description.length > 4000) return bad('description is longer than 4000 characters');
   if (raw.category.length > 300 || raw.brand.length > 100 || raw.variant.length > 200) return bad('category, brand or variant is too long');

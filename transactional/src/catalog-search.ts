@@ -52,7 +52,11 @@ export async function searchProducts(db: Kysely<Database>, text: string, f: Sear
       SELECT ${COLUMNS}, 'prefix' AS match FROM products p
       WHERE lower(p.name) LIKE ${likeQ} ${filters(f)}
       ORDER BY lower(p.name) LIMIT ${want}`.execute(db);
-    for (const h of prefix.rows) if (!seen.has(h.id)) seen.add(h.id), hits.push(h);
+    for (const h of prefix.rows) {
+      if (seen.has(h.id)) continue;
+      seen.add(h.id);
+      hits.push(h);
+    }
   }
   if (hits.length < want && q.length >= 3) {
     // Word similarity 0.5 (default 0.6) lets one swapped or missing letter in a short word still match.
@@ -63,7 +67,11 @@ export async function searchProducts(db: Kysely<Database>, text: string, f: Sear
       WHERE ${q} <% lower(p.name) ${filters(f)}
       ORDER BY word_similarity(${q}, lower(p.name)) DESC, length(p.name), p.id LIMIT ${want + hits.length}`.execute(tx);
     });
-    for (const h of similar.rows) if (!seen.has(h.id)) seen.add(h.id), hits.push(h);
+    for (const h of similar.rows) {
+      if (seen.has(h.id)) continue;
+      seen.add(h.id);
+      hits.push(h);
+    }
   }
   return hits.slice(offset, offset + limit);
 }

@@ -233,7 +233,7 @@ export class CatalogIndex {
       }
       const first = terms[0] as string;
       const scored = hits.slice(0, 5000).map((r) => {
-        const name = (this.#table.getChild('name')?.get(r) as string).toLowerCase();
+        const name = String(this.#table.getChild('name')?.get(r) ?? '').toLowerCase();
         return { r, score: (name.startsWith(first) ? 0 : 1000) + name.length };
       });
       scored.sort((a, b) => a.score - b.score);

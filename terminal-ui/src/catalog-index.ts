@@ -232,7 +232,7 @@ export class CatalogIndex {
         marks[r] = 0;
       }
       const first = terms[0] as string;
-      const scored = hits.slice(0, 5000).map((r) => {
+      const scored = hits.slice(0, 1000).map((r) => {
         const name = String(this.#table.getChild('name')?.get(r) ?? '').toLowerCase();
         return { r, score: (name.startsWith(first) ? 0 : 1000) + name.length };
       });

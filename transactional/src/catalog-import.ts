@@ -370,6 +370,8 @@ async function apply(tx: Transaction<Database>): Promise<{ inserted: number; upd
   await sql`INSERT INTO brands (name) SELECT DISTINCT brand FROM import_rows WHERE brand IS NOT NULL ON CONFLICT (name) DO NOTHING`.execute(tx);
   const start = await sql<{ seq: number }>`SELECT nextval('catalog_seq') AS seq`.execute(tx);
   const startSeq = Number(start.rows[0]?.seq);
+  // New trigram entries gather in the GIN pending list and are merged in bulk, not one name at a time.
+  await sql`SET LOCAL gin_pending_list_limit = '64MB'`.execute(tx);
   const up = await sql<{ inserted: number; updated: number }>`
     WITH up AS (
       INSERT INTO products AS p (sku, barcode, name, description, price, cost, tax_class, active, unit, category_id, brand_id, variant)

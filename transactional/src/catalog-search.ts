@@ -20,8 +20,8 @@ export interface SearchHit {
   readonly brand_id: number | null;
   readonly unit: string;
   readonly version: number;
-  /** 'exact' (barcode or SKU), 'prefix' (the name starts with the query) or 'similar' (trigram match). */
-  readonly match: 'exact' | 'prefix' | 'similar';
+  /** 'exact' (barcode or SKU), 'prefix' (the name starts with the query), 'words' (holds every word) or 'similar' (typo-tolerant trigram match). */
+  readonly match: 'exact' | 'prefix' | 'words' | 'similar';
 }
 
 const COLUMNS = sql`p.id, p.sku, p.barcode, p.name, p.price, p.cost, p.tax_class, p.active, p.category_id, p.brand_id, p.unit, p.version`;
@@ -54,6 +54,29 @@ export async function searchProducts(db: Kysely<Database>, text: string, f: Sear
       ORDER BY lower(p.name) LIMIT ${want}`.execute(db);
     for (const h of prefix.rows) {
       if (seen.has(h.id)) continue;
+      seen.add(h.id);
+      hits.push(h);
+    }
+  }
+  const terms = q.split(/\s+/).filter((t) => t.length >= 2);
+  if (hits.length < want && terms.length > 0) {
+    // Names holding every word, anywhere (trigram GIN index). A bounded set of candidates, unordered in
+    // SQL so the scan stops early; ranked here: names whose words start with the query's words first, then shorter.
+    const cap = Math.max(200, want * 2);
+    const contains = await sql<SearchHit>`
+      SELECT ${COLUMNS}, 'words' AS match FROM products p
+      WHERE ${sql.join(
+        terms.map((t) => sql`lower(p.name) LIKE ${`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`),
+        sql` AND `,
+      )} ${filters(f)}
+      LIMIT ${cap}`.execute(db);
+    const score = (name: string) => {
+      const words = name.toLowerCase().split(/\s+/);
+      const starts = terms.filter((t) => words.some((w) => w.startsWith(t))).length;
+      return (terms.length - starts) * 1000 + name.length;
+    };
+    const ranked = contains.rows.filter((h) => !seen.has(h.id)).sort((a, b) => score(a.name) - score(b.name) || a.id - b.id);
+    for (const h of ranked) {
       seen.add(h.id);
       hits.push(h);
     }

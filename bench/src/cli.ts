@@ -1,12 +1,23 @@
 import { formatJson, formatReport } from './bench-result.js';
 import type { Scenario } from './scenario.js';
+import { catalogSearch } from './scenarios/catalog-search.js';
 import { checkout } from './scenarios/checkout.js';
 import { dashboards } from './scenarios/dashboards.js';
 import { forecast } from './scenarios/forecast.js';
+import { importScenario } from './scenarios/import.js';
 import { ingest } from './scenarios/ingest.js';
+import { terminalCatalog } from './scenarios/terminal-catalog.js';
 
 /** `npm run bench -- <scenario> [--quick] [--json]` */
-const SCENARIOS: Readonly<Record<string, Scenario>> = { checkout, dashboards, forecast, ingest };
+const SCENARIOS: Readonly<Record<string, Scenario>> = {
+  checkout,
+  dashboards,
+  forecast,
+  ingest,
+  import: importScenario,
+  'catalog-search': catalogSearch,
+  'terminal-catalog': terminalCatalog,
+};
 const FLAGS = new Set(['--quick', '--json']);
 
 function usage(): string {

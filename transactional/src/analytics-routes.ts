@@ -160,7 +160,10 @@ export const analyticsRoutes: FastifyPluginAsync<{ deps: AnalyticsDeps }> = asyn
       const names = new Map(rows.map((p) => [Number(p.id), p.name]));
       name = r.key.map((k) => names.get(Number(k)) ?? `Product ${k}`);
     } else if (q.dim === 'category') {
-      name = r.key.map((k) => (Number(k) === 0 ? 'Uncategorised' : `Category ${k}`));
+      const ids = r.key.map(Number).filter((k) => k > 0);
+      const rows = ids.length > 0 ? await deps.db.selectFrom('categories').select(['id', 'path']).where('id', 'in', ids).execute() : [];
+      const names = new Map(rows.map((c) => [Number(c.id), c.path]));
+      name = r.key.map((k) => (Number(k) === 0 ? 'Uncategorised' : (names.get(Number(k)) ?? `Category ${k}`)));
     } else if (q.dim === 'cashier') {
       name = await cashierNames(deps.db, r.key.map(String));
     }

@@ -6,6 +6,7 @@ import { type AnalyticsDeps, analyticsRoutes } from './analytics-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { type AuthDeps, authRoutes } from './auth-routes.js';
 import { findCardNumber } from './card-number.js';
+import { catalogFileRoutes } from './catalog-file-routes.js';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
 import { type KeelMetrics, registerMetrics } from './metrics.js';
@@ -13,6 +14,7 @@ import { Problem } from './problem.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
+import { stockRoutes } from './stock-routes.js';
 import { type TillDeps, tillRoutes } from './till-routes.js';
 import { type UserDeps, userRoutes } from './user-routes.js';
 
@@ -128,6 +130,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, { deps: { db: deps.auth.db } });
   await app.register(saleRoutes, { deps: deps.sales });
   await app.register(catalogRoutes, { deps: deps.catalog });
+  await app.register(catalogFileRoutes, { db: deps.catalog.db });
+  await app.register(stockRoutes, { db: deps.catalog.db });
   await app.register(dashboardRoutes, { deps: deps.dashboards });
   await app.register(analyticsRoutes, { deps: deps.analytics });
   if (deps.dashboardsDist) {

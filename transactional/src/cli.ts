@@ -1,27 +1,34 @@
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { BUILT_IN_ROLES, type BuiltInRole, businessTime, isBuiltInRole } from '@keel/core';
 import { addDays, loadDemoHistory, openWarehouse } from '@keel/warehouse';
 import type { Kysely } from 'kysely';
 import { createApiToken } from './api-tokens.js';
 import { appendAudit, verifyAuditChain } from './audit-log.js';
+import { type ExportFormat, type ExportKind, exportData } from './catalog-export.js';
+import { type ImportReport, importCatalog } from './catalog-import.js';
 import { UsageError, usersCommand } from './cli-users.js';
 import { type KeelConfig, readConfig } from './config.js';
 import type { Database } from './database.js';
 import { backupDatabase } from './database-backup.js';
+import { demoCatalogCsv } from './demo-catalog.js';
 import { type ApiCall, seedDemo } from './demo-seed.js';
 import { DiskGuard } from './disk-guard.js';
 import { doctorCommand } from './doctor-command.js';
 import { startKeel } from './keel-server.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { openDatabase } from './open-database.js';
+import { type ColumnMapping, type LayoutName, PRODUCT_FIELDS, type ProductField } from './product-file-layouts.js';
 import { ServiceError, serviceCommand } from './service-command.js';
 
 const HELP = `Usage: npx keel <command> [options]
 
 Commands:
   seed-demo [--days 21] [--sales-per-day 150]   fill the store with a demo catalog and sales
-  seed-demo --sale-lines N [--days 365] [--stores 10] [--products 10000]
+  seed-demo --sale-lines N [--days 365] [--stores 10] [--history-products 10000]
                                                  bulk-generate N sale lines of multi-store history
                                                  straight into the warehouse (analytics only; stop
                                                  the server first when the warehouse is chDB)
@@ -35,6 +42,11 @@ Commands:
   users set-pin <username>                       read a new PIN from stdin
   users deactivate <username>                    end the user's sessions and refuse their sign-ins
   audit verify                                   check the audit log's hash chain (exit 1 if broken)
+  seed-demo --products 1000000                   a large realistic catalog only, through the bulk import path
+  import <file.csv|file.arrow> [--layout auto|generic|shopify|square] [--map field=Header,...]
+         [--dry-run] [--skip-bad-rows]           import products (all-or-nothing unless --skip-bad-rows)
+  export products|stock|sales [--format csv|arrow] [--out file]   stream an export (stdout by default)
+  token create --role <role> --name <name>       create an API token (shown once)
   migrate                                        run database migrations and exit
   backup                                         back the database up into BACKUP_DIR and verify it
   doctor [--json]                                check everything this server needs, with fixes
@@ -45,10 +57,73 @@ Configuration comes from the environment, as for npm start (DATABASE_URL, DATA_D
 When a Keel server already answers on HOST:PORT, seed-demo sends its sales through it
 (pass --token with an owner's or manager's API token).`;
 
-function progressBar(done: number, total: number): void {
+function progressBar(done: number, total: number, what = 'sales'): void {
   const width = 30;
-  const filled = total > 0 ? Math.round((done / total) * width) : width;
-  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} sales`);
+  const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : width;
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${what}`);
+}
+
+function progressLine(phase: string, done: number, total: number, what: string): void {
+  if (phase === 'reading') progressBar(done, total, what);
+  else if (phase !== 'done') process.stderr.write(`\n${phase === 'checking' ? 'Checking duplicates and barcodes' : 'Applying to the catalog'}...`);
+  else process.stderr.write('\n');
+}
+
+function printReport(r: ImportReport): void {
+  if (r.fileError) {
+    console.error(`Nothing imported: ${r.fileError.message} [${r.fileError.code}]`);
+    return;
+  }
+  for (const b of r.badRows) console.error(`line ${b.line}${b.sku ? ` (${b.sku})` : ''}: ${b.reason}`);
+  if (r.badRowCount > r.badRows.length) console.error(`... and ${r.badRowCount - r.badRows.length} more bad rows`);
+  const verb = r.dryRun ? 'would insert' : 'inserted';
+  if (!r.applied && !r.dryRun) console.error(`Nothing imported: ${r.badRowCount} bad rows out of ${r.rows} (use --skip-bad-rows to import the others).`);
+  else console.error(`${r.rows} rows (${r.layout} layout): ${verb} ${r.inserted}, updated ${r.updated}, unchanged ${r.unchanged}, bad ${r.badRowCount}.`);
+}
+
+async function importCommand(config: KeelConfig, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { layout: { type: 'string', default: 'auto' }, map: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'skip-bad-rows': { type: 'boolean' } },
+  });
+  const file = positionals[0];
+  if (!file || positionals.length > 1)
+    throw new UsageError('usage: npx keel import <file> [--layout auto|generic|shopify|square] [--map field=Header,...] [--dry-run] [--skip-bad-rows]');
+  if (!['auto', 'generic', 'shopify', 'square'].includes(values.layout ?? '')) throw new UsageError('--layout must be auto, generic, shopify or square');
+  const mapping: ColumnMapping = {};
+  for (const pair of (values.map ?? '').split(',').filter(Boolean)) {
+    const [field, header] = pair.split('=');
+    if (!field || !header || !(PRODUCT_FIELDS as readonly string[]).includes(field))
+      throw new UsageError(`--map takes field=Header pairs; fields: ${PRODUCT_FIELDS.join(', ')}`);
+    mapping[field as ProductField] = header;
+  }
+  const size = statSync(file).size;
+  return withDatabase(config, async (db) => {
+    const report = await importCatalog(db, createReadStream(file, { highWaterMark: 1 << 20 }), {
+      actor: 'cli:import',
+      fileName: file,
+      layout: values.layout as LayoutName | 'auto',
+      mapping,
+      dryRun: values['dry-run'] ?? false,
+      mode: values['skip-bad-rows'] ? 'skip-bad-rows' : 'all-or-nothing',
+      onProgress: (p) => (p.phase === 'reading' ? progressBar(Math.round(p.bytes / 1024), Math.round(size / 1024), 'KiB') : progressLine(p.phase, 0, 0, '')),
+    });
+    printReport(report);
+    return report.fileError || (!report.applied && !report.dryRun) || (report.dryRun && report.badRowCount > 0) ? 1 : 0;
+  });
+}
+
+async function exportCommand(config: KeelConfig, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', default: 'csv' }, out: { type: 'string' } } });
+  const kind = positionals[0];
+  if (kind !== 'products' && kind !== 'stock' && kind !== 'sales')
+    throw new UsageError('usage: npx keel export products|stock|sales [--format csv|arrow] [--out file]');
+  if (values.format !== 'csv' && values.format !== 'arrow') throw new UsageError('--format must be csv or arrow');
+  await withDatabase(config, async (db) => {
+    const out = values.out ? createWriteStream(values.out) : process.stdout;
+    await pipeline(Readable.from(exportData(db, kind as ExportKind, values.format as ExportFormat)), out);
+  });
 }
 
 async function httpApi(base: string, token: string | undefined): Promise<ApiCall | undefined> {
@@ -72,11 +147,12 @@ async function bulkHistoryCommand(config: KeelConfig, values: Record<string, str
   const lines = Number(values['sale-lines']);
   const days = Number(values.days ?? '365');
   const stores = Number(values.stores ?? '10');
-  const products = Number(values.products ?? '10000');
+  const products = Number(values['history-products'] ?? '10000');
   if (!Number.isInteger(lines) || lines < 1 || lines > 1_000_000_000) throw new UsageError('--sale-lines must be a whole number from 1 to 1000000000');
   if (!Number.isInteger(days) || days < 14 || days > 3650) throw new UsageError('--days must be a whole number from 14 to 3650');
   if (!Number.isInteger(stores) || stores < 1 || stores > 10_000) throw new UsageError('--stores must be a whole number from 1 to 10000');
-  if (!Number.isInteger(products) || products < 1 || products > 100_000_000) throw new UsageError('--products must be a whole number from 1 to 100000000');
+  if (!Number.isInteger(products) || products < 1 || products > 100_000_000)
+    throw new UsageError('--history-products must be a whole number from 1 to 100000000');
   const wh = await openWarehouse({ clickhouseUrl: config.clickhouseUrl, dataDir: path.join(config.dataDir, 'warehouse') });
   try {
     await wh.migrate();
@@ -107,13 +183,29 @@ async function seedCommand(config: KeelConfig, args: string[]): Promise<void> {
       days: { type: 'string' },
       'sales-per-day': { type: 'string' },
       token: { type: 'string' },
+      products: { type: 'string' },
       'sale-lines': { type: 'string' },
       stores: { type: 'string' },
-      products: { type: 'string' },
+      'history-products': { type: 'string' },
     },
   });
   if (parsed.values['sale-lines'] !== undefined) return bulkHistoryCommand(config, parsed.values);
-  const values = { days: parsed.values.days ?? '21', 'sales-per-day': parsed.values['sales-per-day'] ?? '150', token: parsed.values.token };
+  const values = { ...parsed.values, days: parsed.values.days ?? '21', 'sales-per-day': parsed.values['sales-per-day'] ?? '150' };
+  if (values.products !== undefined) {
+    const count = Number(values.products);
+    if (!Number.isInteger(count) || count < 1 || count > 50_000_000) throw new UsageError('--products must be a whole number from 1 to 50000000');
+    await withDatabase(config, async (db) => {
+      const started = Date.now();
+      const report = await importCatalog(db, demoCatalogCsv(count), {
+        actor: 'cli:seed-demo',
+        fileName: `demo-catalog-${count}.csv`,
+        onProgress: (p) => progressLine(p.phase, p.rows, count, 'products'),
+      });
+      printReport(report);
+      console.error(`Seeded ${count} products in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    });
+    return;
+  }
   const days = Number(values.days);
   const perDay = Number(values['sales-per-day']);
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError('--days must be a whole number from 1 to 3650');
@@ -225,6 +317,11 @@ async function main(argv: string[]): Promise<number> {
         console.error(`audit log TAMPERED: entry ${result.brokenAt?.id} does not match its ${result.brokenAt?.reason === 'hash' ? 'hash' : 'predecessor'}`);
         return 1;
       }
+      case 'import':
+        return await importCommand(config, rest);
+      case 'export':
+        await exportCommand(config, rest);
+        return 0;
       case 'migrate': {
         const { db } = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
         console.log(`schema version ${await migrate(db)}`);

@@ -6,6 +6,9 @@ export interface Database {
   stores: { id: number; name: string; time_zone: string; currency: string };
   tax_classes: { code: string; name: string; basis_points: number; inclusive: boolean };
   products: ProductTable;
+  product_barcodes: { barcode: string; product_id: number; kind: string };
+  categories: { id: Generated<number>; parent_id: number | null; name: string; path: string };
+  brands: { id: Generated<number>; name: string };
   sales: SaleTable;
   sale_lines: SaleLineTable;
   sale_tenders: { sale_id: string; tender_no: number; kind: string; amount: number; reference: string | null };
@@ -16,6 +19,8 @@ export interface Database {
     quantity_milli: number;
     reason: string;
     sale_id: string | null;
+    note: ColumnType<string | null, string | null | undefined, never>;
+    actor: ColumnType<string | null, string | null | undefined, never>;
     created_at: ColumnType<Date, Date | undefined, never>;
   };
   outbox: OutboxTable;
@@ -86,6 +91,13 @@ export interface ProductTable {
   cost: number;
   tax_class: string;
   active: Generated<boolean>;
+  description: Generated<string>;
+  category_id: number | null;
+  brand_id: number | null;
+  unit: Generated<'piece' | 'weight'>;
+  parent_id: number | null;
+  variant: string | null;
+  catalog_seq: Generated<number>;
   version: Generated<number>;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;

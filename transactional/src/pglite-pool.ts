@@ -1,4 +1,5 @@
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 
 /**
  * PGlite (embedded PostgreSQL) behind the small pool interface Kysely's PostgresDialect uses.
@@ -15,6 +16,7 @@ export class PGlitePool {
 
   static async open(dataDir: string): Promise<PGlitePool> {
     const db = await PGlite.create(dataDir, {
+      extensions: { pg_trgm },
       parsers: { [types.INT8]: (v: string) => Number(v), [types.DATE]: (v: string) => v },
     });
     return new PGlitePool(db);

@@ -93,7 +93,7 @@ export async function recordSale(
   // product was retired since, so the replay check comes before any validation).
   const productIds = [...new Set(req.lines.map((l) => l.productId))];
   const { rows: found } = await sql<ProductForSale & { existing_sha: string | null }>`
-    SELECT e.sha AS existing_sha, p.id, p.sku, p.price, p.cost, p.tax_class, p.active
+    SELECT e.sha AS existing_sha, p.id, p.sku, p.price, p.cost, p.tax_class, p.active, p.category_id
     FROM (SELECT (SELECT request_sha256 FROM sales WHERE id = ${req.id}) AS sha) e
     LEFT JOIN products p ON p.id = ANY(${productIds}::bigint[])`.execute(deps.db);
   if (found[0]?.existing_sha) {
@@ -198,7 +198,7 @@ export async function recordSale(
     registerId: req.registerId ?? null,
     cashierId: principal.id,
     currency: deps.currency,
-    lines: lines.map((l) => ({ ...lineResult(l), cost: l.cost, taxCode: l.tax_code })),
+    lines: lines.map((l) => ({ ...lineResult(l), cost: l.cost, taxCode: l.tax_code, categoryId: byId.get(l.product_id)?.category_id ?? null })),
     tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),
     total: totals.total,
     tax: totals.tax,
@@ -300,6 +300,7 @@ interface ProductForSale {
   cost: number;
   tax_class: string;
   active: boolean;
+  category_id: number | null;
 }
 
 function lineResult(l: Omit<SaleLineTable, 'sale_id' | 'cost' | 'tax_code'>) {

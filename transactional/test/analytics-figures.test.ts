@@ -33,6 +33,23 @@ beforeAll(async () => {
     const p = await post('/api/v1/products', { sku: `FIG-${i}`, name: `Figure product ${i}`, price, cost: Math.floor((price * (40 + i * 3)) / 100), taxClass });
     products.push({ id: p.id, price, tax: TAX[taxClass] as TestProduct['tax'] });
   }
+  // Two categories, as a catalog import would leave them; every third product stays uncategorised.
+  const cats = await db
+    .insertInto('categories')
+    .values([
+      { name: 'Drinks', path: 'Drinks' },
+      { name: 'Bakery', path: 'Bakery' },
+    ])
+    .returning(['id'])
+    .execute();
+  for (const [i, p] of products.entries()) {
+    if (i % 3 === 2) continue;
+    await db
+      .updateTable('products')
+      .set({ category_id: Number(cats[i % 3]?.id) })
+      .where('id', '=', p.id)
+      .execute();
+  }
   const rand = seededRandom(20261005);
   const start = Date.parse(`${FROM}T06:00:00Z`);
   const sales: Array<() => Promise<unknown>> = [];
@@ -74,6 +91,7 @@ async function get(path: string) {
 }
 
 const num = (v: unknown) => Number(v);
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 describe('analytics dashboards equal PostgreSQL to the cent', () => {
   it('daily trend: revenue, net, discount, cost, margin, tickets, items per day, for all stores and one', async () => {
@@ -141,20 +159,25 @@ describe('analytics dashboards equal PostgreSQL to the cent', () => {
 
   it('category mix and cashier performance', async () => {
     const cat = await get(`/api/v1/analytics/ranking?dim=category&limit=0&from=${FROM}&to=${TO}`);
-    const { rows: total } = await sql<{ revenue: string; margin: string }>`
-      SELECT sum(l.total) AS revenue, sum(l.net) - sum(l.cost) AS margin FROM sales s JOIN sale_lines l ON l.sale_id = s.id
-      WHERE s.business_day BETWEEN ${FROM} AND ${TO}`.execute(db);
-    // Categories come with the catalog issue: until then everything is in "Uncategorised".
-    expect(cat.name).toEqual(['Uncategorised']);
-    expect(cat.revenue).toEqual([num(total[0]?.revenue)]);
-    expect(cat.margin).toEqual([num(total[0]?.margin)]);
-    // The trend filtered to a category reads the category view: all of it here, nothing in another.
-    const all = await get(`/api/v1/analytics/trend?from=${FROM}&to=${TO}`);
-    const uncategorised = await get(`/api/v1/analytics/trend?from=${FROM}&to=${TO}&category=0`);
-    expect(uncategorised.revenue).toEqual(all.revenue);
-    expect(uncategorised.margin).toEqual(all.margin);
-    const other = await get(`/api/v1/analytics/trend?from=${FROM}&to=${TO}&category=7`);
-    expect(other.revenue).toEqual(new Array(21).fill(0));
+    const { rows: mix } = await sql<{ id: number; name: string; revenue: string; margin: string }>`
+      SELECT coalesce(p.category_id, 0) AS id, coalesce(c.path, 'Uncategorised') AS name, sum(l.total) AS revenue, sum(l.net) - sum(l.cost) AS margin
+      FROM sales s JOIN sale_lines l ON l.sale_id = s.id JOIN products p ON p.id = l.product_id LEFT JOIN categories c ON c.id = p.category_id
+      WHERE s.business_day BETWEEN ${FROM} AND ${TO} GROUP BY 1, 2 ORDER BY 3 DESC, 1`.execute(db);
+    expect(mix).toHaveLength(3);
+    expect(cat.key).toEqual(mix.map((r) => num(r.id)));
+    expect(cat.name).toEqual(mix.map((r) => r.name));
+    expect(cat.revenue).toEqual(mix.map((r) => num(r.revenue)));
+    expect(cat.margin).toEqual(mix.map((r) => num(r.margin)));
+    // The trend filtered to a category reads the category view, day by day.
+    const drinks = mix.find((r) => r.name === 'Drinks');
+    const trend = await get(`/api/v1/analytics/trend?from=${FROM}&to=${TO}&category=${drinks?.id}`);
+    const { rows: perDay } = await sql<{ day: string; revenue: string }>`
+      SELECT to_char(s.business_day, 'YYYY-MM-DD') AS day, sum(l.total) AS revenue FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+      JOIN products p ON p.id = l.product_id WHERE s.business_day BETWEEN ${FROM} AND ${TO} AND p.category_id = ${drinks?.id}
+      GROUP BY 1 ORDER BY 1`.execute(db);
+    const byDay = new Map(perDay.map((r) => [r.day, num(r.revenue)]));
+    expect(trend.revenue).toEqual((trend.day as string[]).map((d) => byDay.get(d) ?? 0));
+    expect(sum(trend.revenue)).toBe(num(drinks?.revenue));
 
     const people = await get(`/api/v1/analytics/ranking?dim=cashier&limit=0&from=${FROM}&to=${TO}`);
     const { rows } = await sql<{ cashier: string; revenue: string; tickets: string; items: string }>`

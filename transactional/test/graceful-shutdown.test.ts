@@ -37,9 +37,9 @@ const env = (port: number, dataDir: string): NodeJS.ProcessEnv => ({
   HOST: '127.0.0.1',
   PORT: String(port),
   LOG_LEVEL: 'info',
+  TRUST_LOOPBACK: 'true',
   DISK_MIN_FREE_MB: '0',
   SHUTDOWN_TIMEOUT_MS: '9000',
-  TRUST_LOOPBACK: 'true',
   ANALYST_PORT: 'off',
 });
 

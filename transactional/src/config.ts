@@ -31,6 +31,18 @@ export interface KeelConfig {
   /** Requests from this machine (loopback) act as the store owner; others need a bearer token. */
   readonly trustLoopback: boolean;
   readonly logLevel: string;
+  /** Scheduled jobs (reports, backups, exports, reconciliation) run in this process. */
+  readonly jobsEnabled: boolean;
+  /** SMTP server for reports, e.g. smtp://user:pass@mail.example:587; unset: mail waits in the queue. */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly backupDir: string;
+  /** A second directory or mount that receives a copy of every backup. */
+  readonly backupCopyDir: string | undefined;
+  /** AES-256-GCM key for backups (32 bytes); unset: backups are not encrypted. */
+  readonly backupKey: Buffer | undefined;
+  readonly backupRetention: { readonly daily: number; readonly weekly: number; readonly monthly: number };
+  readonly exportDir: string;
 }
 
 export class ConfigError extends Error {}
@@ -64,6 +76,14 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   }
   if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must use ${protocols.join(' or ')}`);
   return raw;
+}
+
+function backupKey(env: Env): Buffer | undefined {
+  const raw = env.BACKUP_KEY;
+  if (raw === undefined || raw === '') return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new ConfigError('BACKUP_KEY must be 32 bytes: 64 hex digits or base64');
+  return key;
 }
 
 function timeZone(raw: string): string {
@@ -101,6 +121,18 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     trustLoopback: bool(env, 'TRUST_LOOPBACK', true),
     logLevel: env.LOG_LEVEL || 'info',
+    jobsEnabled: bool(env, 'JOBS_ENABLED', true),
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: env.MAIL_FROM || 'Keel <keel@localhost>',
+    backupDir: path.resolve(cwd, env.BACKUP_DIR || path.join(env.DATA_DIR || 'data', 'backups')),
+    backupCopyDir: env.BACKUP_COPY_DIR ? path.resolve(cwd, env.BACKUP_COPY_DIR) : undefined,
+    backupKey: backupKey(env),
+    backupRetention: {
+      daily: int(env, 'BACKUP_KEEP_DAILY', 7, 1, 366),
+      weekly: int(env, 'BACKUP_KEEP_WEEKLY', 4, 0, 520),
+      monthly: int(env, 'BACKUP_KEEP_MONTHLY', 12, 0, 1200),
+    },
+    exportDir: path.resolve(cwd, env.EXPORT_DIR || path.join(env.DATA_DIR || 'data', 'exports')),
     ...overrides,
   };
   if (!/^[A-Z]{3}$/.test(config.currency)) throw new ConfigError('CURRENCY must be a three-letter ISO 4217 code');

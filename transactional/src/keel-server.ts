@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EventLoader, ensureStream, InProcessBus, JetStreamLoader, NatsPublisher, type OutboxDatabase, OutboxRelay, outboxBacklog } from '@keel/ingest';
+import { type JobRunner, type PipelinesConfig, type PipelinesDatabase, type RunningPipelines, startPipelines } from '@keel/pipelines';
 import { openWarehouse, type Warehouse } from '@keel/warehouse';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -12,6 +13,7 @@ import { type AuditEntry, appendAudit } from './audit-log.js';
 import { authenticator } from './authenticate.js';
 import type { KeelConfig } from './config.js';
 import type { Database } from './database.js';
+import { jobRoutes } from './job-routes.js';
 import { LiveFeed } from './live-feed.js';
 import { migrate } from './migrate.js';
 import { openDatabase } from './open-database.js';
@@ -28,6 +30,8 @@ export interface KeelServer {
   startPipeline(): Promise<void>;
   /** Parts of the pipeline, for tests that restart one of them. */
   readonly pipeline: { restartRelay(): Promise<void>; restartLoader(): Promise<void>; relayNow(): Promise<number> };
+  /** Scheduled jobs (reports, backups, exports, reconciliation); they tick when config.jobsEnabled. */
+  readonly jobs: JobRunner;
   close(): Promise<void>;
 }
 
@@ -145,6 +149,19 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   };
   await startPipeline();
 
+  const pipelinesDb = db as unknown as Kysely<PipelinesDatabase>;
+  const jobs: RunningPipelines = await startPipelines(
+    pipelinesConfig(config),
+    {
+      db: pipelinesDb,
+      warehouse,
+      kickRelay: () => relay.kick(),
+      log: (message, detail) => app.log.warn(detail ?? {}, message),
+    },
+    config.jobsEnabled,
+  );
+  await app.register(jobRoutes, { deps: { db: pipelinesDb, runner: jobs.runner, scheduled: jobs.scheduled, timeZone: config.timeZone } });
+
   let url = '';
   if (options.listen !== false) {
     url = await app.listen({ host: config.host, port: config.port });
@@ -183,12 +200,44 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       },
       relayNow: () => relay.relayOnce(),
     },
+    jobs: jobs.runner,
     close: async () => {
+      await jobs.stop();
       await app.close();
       await stopPipeline();
       await nc?.drain();
       await warehouse.close();
       await db.destroy();
+    },
+  };
+}
+
+/** What the scheduled jobs need from the configuration; the record kept in backups holds no secrets. */
+export function pipelinesConfig(config: KeelConfig): PipelinesConfig {
+  return {
+    timeZone: config.timeZone,
+    currency: config.currency,
+    storeId: config.storeId,
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    backupDir: config.backupDir,
+    backupCopyDir: config.backupCopyDir,
+    backupKey: config.backupKey,
+    backupRetention: config.backupRetention,
+    exportDir: config.exportDir,
+    exportFormats: ['csv', 'parquet'],
+    configRecord: {
+      storeId: config.storeId,
+      storeName: config.storeName,
+      timeZone: config.timeZone,
+      currency: config.currency,
+      database: config.databaseUrl ? 'postgresql' : 'pglite',
+      warehouse: config.clickhouseUrl ? 'clickhouse' : 'chdb',
+      eventStream: config.natsUrl ? 'nats' : 'in-process',
+      backupRetention: config.backupRetention,
+      backupEncrypted: config.backupKey !== undefined,
     },
   };
 }

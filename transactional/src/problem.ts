@@ -24,6 +24,8 @@ export const PROBLEMS = {
   'sale.discount_invalid': { status: 422, title: 'A discount is out of range' },
   'sale.id_conflict': { status: 422, title: 'This sale id was already used for a different sale' },
   'sale.store_unknown': { status: 404, title: 'No such store' },
+  'job.not_found': { status: 404, title: 'No such scheduled job' },
+  'job.running': { status: 409, title: 'This job is running already; it never overlaps itself' },
   'service.unavailable': { status: 503, title: 'A backend is unavailable; retry shortly' },
   internal: { status: 500, title: 'Something went wrong on the server' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -135,6 +135,12 @@ export class JobRunner {
     const startedAt = this.#opts.now();
     let runId: number;
     try {
+      // Another process may be running this job (for an earlier minute): never overlap it.
+      const busy = await this.#db.selectFrom('job_runs').select('id').where('job', '=', name).where('outcome', '=', 'running').executeTakeFirst();
+      if (busy) {
+        this.#inFlight.delete(name);
+        return { job: name, status: 'running', scheduledFor };
+      }
       const inserted = await this.#db
         .insertInto('job_runs')
         .values({ job: name, scheduled_for: scheduledFor, trigger, started_at: startedAt, outcome: 'running', detail: null })

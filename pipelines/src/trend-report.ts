@@ -75,7 +75,8 @@ export async function buildTrendReport(
 ): Promise<TrendReport> {
   const storeId = reader.storeId ?? undefined;
   const showCosts = roleSeesCosts(reader.role);
-  const historyFrom = addDays(period.to, -27) < period.previousFrom ? addDays(period.to, -27) : period.previousFrom;
+  const windowFrom = addDays(period.to, -27);
+  const historyFrom = windowFrom < period.previousFrom ? windowFrom : period.previousFrom;
   const rows = await dailyTotals(wh, { from: historyFrom, to: period.to, storeId });
   const byDay = new Map<string, { revenue: number; tickets: number; lines: number; cost: number; net: number }>();
   for (const r of rows) {

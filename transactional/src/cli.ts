@@ -6,6 +6,7 @@ import { type ApiCall, seedDemo } from './demo-seed.js';
 import { startKeel } from './keel-server.js';
 import { migrate } from './migrate.js';
 import { openDatabase } from './open-database.js';
+import { PIPELINE_HELP, PipelineUsageError, pipelineCommand } from './pipeline-commands.js';
 
 const HELP = `Usage: npx keel <command> [options]
 
@@ -13,6 +14,7 @@ Commands:
   seed-demo [--days 21] [--sales-per-day 150]   fill the store with a demo catalog and sales
   token create --role <role> --name <name>       create an API token (shown once)
   migrate                                        run database migrations and exit
+${PIPELINE_HELP}
 
 Configuration comes from the environment, as for npm start (DATABASE_URL, DATA_DIR, ...).
 When a Keel server already answers on HOST:PORT, seed-demo sends its sales through it.`;
@@ -105,6 +107,11 @@ async function main(argv: string[]): Promise<number> {
         await db.destroy();
         return 0;
       }
+      case 'backup':
+      case 'restore':
+      case 'export':
+        await pipelineCommand(command, config, rest);
+        return 0;
       case undefined:
       case 'help':
       case '--help':
@@ -116,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     console.error(`keel ${command}: ${(e as Error).message}`);
-    return e instanceof UsageError ? 2 : 1;
+    return e instanceof UsageError || e instanceof PipelineUsageError ? 2 : 1;
   }
 }
 

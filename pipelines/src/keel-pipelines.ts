@@ -50,7 +50,7 @@ export function keelJobs(config: PipelinesConfig, deps: PipelinesDeps): Job[] {
     trendReportJob('weekly', reportDeps),
     trendReportJob('monthly', reportDeps),
     mailDeliveryJob(deliver),
-    reconciliationJob({ db: deps.db, warehouse: deps.warehouse, timeZone: config.timeZone, kickRelay: deps.kickRelay }),
+    reconciliationJob({ db: deps.db, warehouse: deps.warehouse, timeZone: config.timeZone, currency: config.currency, kickRelay: deps.kickRelay }),
     exportJob({ warehouse: deps.warehouse, dir: config.exportDir, timeZone: config.timeZone, formats: config.exportFormats }),
   ];
   if (config.databaseUrl) {

@@ -27,8 +27,8 @@ export function jobsPage(listing: JobListing): string {
       const badge = last ? `<span class="badge ${esc(last.outcome)}">${esc(last.outcome)}</span>` : '<span class="badge never">never run</span>';
       const rows = j.runs
         .map(
-          (r) => `<tr class="${esc(r.outcome)}"><td>${esc(time(r.startedAt))}</td><td>${esc(r.trigger)}</td><td class="num">${esc(duration(r.durationMs))}</td>
-<td><span class="badge ${esc(r.outcome)}">${esc(r.outcome)}</span>${r.error ? `<div class="error">${esc(r.error)}</div>` : ''}</td></tr>`,
+          (r) => `<tr class="${esc(r.outcome)}"><td class="when">${esc(time(r.startedAt))}</td><td>${esc(r.trigger)}</td><td class="num">${esc(duration(r.durationMs))}</td>
+<td><span class="badge ${esc(r.outcome)}">${esc(r.outcome)}</span></td></tr>${r.error ? `<tr class="error-row"><td colspan="4" class="error">${esc(r.error)}</td></tr>` : ''}`,
         )
         .join('');
       return `<section class="job"><header><h2>${esc(j.name)}</h2>${badge}</header>
@@ -50,8 +50,8 @@ table{width:100%;border-collapse:collapse;font-size:13px}th,td{text-align:left;p
 th{color:#64748b;font-weight:600}.num{text-align:right;white-space:nowrap}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:600;background:#e2e8f0;color:#334155}
 .badge.ok{background:#dcfce7;color:#166534}.badge.failed,.badge.interrupted{background:#fee2e2;color:#991b1b}.badge.running{background:#dbeafe;color:#1e40af}
-.error{color:#991b1b;font-size:12px;margin-top:2px;overflow-wrap:anywhere}.empty{color:#64748b}
-@media (max-width:600px){.grid{grid-template-columns:1fr}main{padding:8px}th:nth-child(2),td:nth-child(2){display:none}}
+.when{white-space:nowrap}.error-row td{border-top:0;padding-top:0}.error{color:#991b1b;font-size:12px;overflow-wrap:anywhere}.empty{color:#64748b}
+@media (max-width:600px){.grid{grid-template-columns:1fr}main{padding:8px}th:nth-child(2),td:nth-child(2):not(.error){display:none}}
 </style></head>
 <body><main><h1>Scheduled jobs</h1>
 <p class="sub">${listing.scheduled ? `Times in ${esc(listing.timeZone)}. A run missed while the server was off runs once when it starts again.` : 'The scheduler is off on this server (JOBS_ENABLED=false); runs started by hand are listed.'}</p>

@@ -1,3 +1,4 @@
+import { formatMoney } from '@keel/core';
 import type { Warehouse } from '@keel/warehouse';
 import type { Kysely } from 'kysely';
 import { wallClock } from '../cron-expression.js';
@@ -11,7 +12,7 @@ import { addDays } from '../report-period.js';
  * missing events. A run with drift is recorded as failed, so the jobs page shows it.
  */
 export function reconciliationJob(
-  deps: { db: Kysely<PipelinesDatabase>; warehouse: Warehouse; timeZone: string; kickRelay: () => void },
+  deps: { db: Kysely<PipelinesDatabase>; warehouse: Warehouse; timeZone: string; currency: string; kickRelay: () => void },
   days = 7,
   schedule = '15 3 * * *',
 ): Job {
@@ -25,7 +26,10 @@ export function reconciliationJob(
       const r = await reconcile(deps.db, deps.warehouse, { from: addDays(today, -days), to: today }, true);
       if (r.replayed > 0) deps.kickRelay();
       if (r.drift.length > 0) {
-        const list = r.drift.map((d) => `store ${d.storeId} ${d.day}: PostgreSQL ${d.pgRevenue} / warehouse ${d.warehouseRevenue}`).join('; ');
+        const m = (n: number) => formatMoney(n, deps.currency, 'en-GB');
+        const list = r.drift
+          .map((d) => `store ${d.storeId} ${d.day}: PostgreSQL ${m(d.pgRevenue)} in ${d.pgTickets} sales, warehouse ${m(d.warehouseRevenue)} in ${d.warehouseTickets}`)
+          .join('; ');
         throw new Error(`drift on ${r.drift.length} store-day(s), ${r.replayed} sale event(s) replayed: ${list}`);
       }
       return { from: r.from, to: r.to, days: r.days, drift: 0 };

@@ -27,7 +27,9 @@ export function jobsPage(listing: JobListing): string {
       const badge = last ? `<span class="badge ${esc(last.outcome)}">${esc(last.outcome)}</span>` : '<span class="badge never">never run</span>';
       const rows = j.runs
         .map(
-          (r) => `<tr class="${esc(r.outcome)}"><td class="when">${esc(time(r.startedAt))}</td><td>${esc(r.trigger)}</td><td class="num">${esc(duration(r.durationMs))}</td>
+          (
+            r,
+          ) => `<tr class="${esc(r.outcome)}"><td class="when">${esc(time(r.startedAt))}</td><td>${esc(r.trigger)}</td><td class="num">${esc(duration(r.durationMs))}</td>
 <td><span class="badge ${esc(r.outcome)}">${esc(r.outcome)}</span></td></tr>${r.error ? `<tr class="error-row"><td colspan="4" class="error">${esc(r.error)}</td></tr>` : ''}`,
         )
         .join('');

@@ -52,7 +52,9 @@ describe('reconciliation and the jobs page', () => {
     await server.stopPipeline();
     for (let i = 0; i < 60; i++) {
       const sale = makeSale(rand, products, 1, new Date(Date.now() - (i % 3) * 86_400_000 - 3_600_000));
-      expect((await fetch(`${server.url}/api/v1/sales`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sale) })).status).toBe(201);
+      expect(
+        (await fetch(`${server.url}/api/v1/sales`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sale) })).status,
+      ).toBe(201);
     }
     // 7 events are lost on the way: marked published, never delivered.
     await sql`UPDATE outbox SET published_at = now() WHERE id IN (SELECT id FROM outbox ORDER BY id DESC LIMIT 7)`.execute(server.db);

@@ -1,9 +1,12 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { formatMoney } from '@keel/core';
 import { deliverQueuedMail, reportPeriod } from '@keel/pipelines';
 import { dailyTotals } from '@keel/warehouse';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeelServer, startKeel } from '../src/keel-server.js';
+import { launchChromium } from './support/browser.js';
 import { eventually } from './support/pg-figures.js';
 import { makeSale, seededRandom, TAX, type TestProduct } from './support/sale-maker.js';
 import { SmtpSink } from './support/smtp-sink.js';
@@ -107,6 +110,24 @@ describe('weekly trend report by e-mail', () => {
     for (const d of week) expect(mail.text).toContain(`${d.day}  ${eur(d.revenue)}`);
     expect(mail.html as string).toContain(eur(revenue));
     expect(mail.text).toMatch(/Top movers:\n {2}SKU-/);
+
+    // How it looks in a mail client, wide and on a phone (mailparser inlined the chart as a data URL).
+    const artifacts = path.resolve(import.meta.dirname, '../../.test-artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    const browser = await launchChromium();
+    try {
+      for (const [name, viewport] of [
+        ['report-mail-desktop.png', { width: 1280, height: 800 }],
+        ['report-mail-phone.png', { width: 390, height: 844 }],
+      ] as const) {
+        const page = await browser.newPage({ viewport });
+        await page.setContent(mail.html as string);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+        await page.screenshot({ path: path.join(artifacts, name), fullPage: true });
+      }
+    } finally {
+      await browser.close();
+    }
   });
 
   it('gives a cashier the same sales figures and no margin or cost', async () => {

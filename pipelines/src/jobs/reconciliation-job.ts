@@ -28,7 +28,10 @@ export function reconciliationJob(
       if (r.drift.length > 0) {
         const m = (n: number) => formatMoney(n, deps.currency, 'en-GB');
         const list = r.drift
-          .map((d) => `store ${d.storeId} ${d.day}: PostgreSQL ${m(d.pgRevenue)} in ${d.pgTickets} sales, warehouse ${m(d.warehouseRevenue)} in ${d.warehouseTickets}`)
+          .map(
+            (d) =>
+              `store ${d.storeId} ${d.day}: PostgreSQL ${m(d.pgRevenue)} in ${d.pgTickets} sales, warehouse ${m(d.warehouseRevenue)} in ${d.warehouseTickets}`,
+          )
           .join('; ');
         throw new Error(`drift on ${r.drift.length} store-day(s), ${r.replayed} sale event(s) replayed: ${list}`);
       }

@@ -1,9 +1,10 @@
 import { formatJson, formatReport } from './bench-result.js';
 import type { Scenario } from './scenario.js';
+import { backup } from './scenarios/backup.js';
 import { checkout } from './scenarios/checkout.js';
 
 /** `npm run bench -- <scenario> [--quick] [--json]` */
-const SCENARIOS: Readonly<Record<string, Scenario>> = { checkout };
+const SCENARIOS: Readonly<Record<string, Scenario>> = { checkout, backup };
 const FLAGS = new Set(['--quick', '--json']);
 
 function usage(): string {

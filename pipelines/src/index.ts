@@ -13,6 +13,7 @@ export { deliverQueuedMail, enqueueMail } from './mail-queue.js';
 export { BackupKeyError, parseBackupKey } from './part-cipher.js';
 export type { PipelinesDatabase } from './pipelines-database.js';
 export { PngImage } from './png-image.js';
+export { pgDump, pgRestore } from './postgres-dump.js';
 export { type ReconciliationResult, reconcile } from './reconciliation.js';
 export { renderReportMail } from './report-mail.js';
 export { type Cadence, reportPeriod } from './report-period.js';

@@ -6,7 +6,7 @@ import { type ApiCall, seedDemo } from './demo-seed.js';
 import { startKeel } from './keel-server.js';
 import { migrate } from './migrate.js';
 import { openDatabase } from './open-database.js';
-import { PIPELINE_HELP, PipelineUsageError, pipelineCommand } from './pipeline-commands.js';
+import { PIPELINE_HELP, PipelineUsageError, pipelineCommand, reportsCommand } from './pipeline-commands.js';
 
 const HELP = `Usage: npx keel <command> [options]
 
@@ -111,6 +111,9 @@ async function main(argv: string[]): Promise<number> {
       case 'restore':
       case 'export':
         await pipelineCommand(command, config, rest);
+        return 0;
+      case 'reports':
+        await reportsCommand(config, rest);
         return 0;
       case undefined:
       case 'help':

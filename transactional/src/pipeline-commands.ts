@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { BUILT_IN_ROLES, isBuiltInRole } from '@keel/core';
 import { createBackup, exportSaleLines, parseBackupKey, restoreBackup, verifyBackup } from '@keel/pipelines';
 import { openWarehouse } from '@keel/warehouse';
 import type { KeelConfig } from './config.js';
@@ -12,7 +13,9 @@ import { openDatabase } from './open-database.js';
 export const PIPELINE_HELP = `  backup [--dir D]                               back up PostgreSQL, the warehouse, files and configuration
   backup verify <backup-dir> [--key K]           restore into a scratch database and compare counts, sums, audit chain, files
   restore <backup-dir> [--key K]                 bring a fresh machine back (empty DATABASE_URL database, empty DATA_DIR)
-  export --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|parquet] [--dir D]   sale lines to a folder`;
+  export --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|parquet] [--dir D]   sale lines to a folder
+  reports subscribe --email E --role R --cadence daily|weekly|monthly [--store N]   e-mail trend reports (no --store: all stores)
+  reports list | reports unsubscribe --email E   report subscribers`;
 
 export class PipelineUsageError extends Error {}
 
@@ -34,6 +37,49 @@ function needsStoppedServer(what: string): Error {
 
 function keyFrom(config: KeelConfig, given: string | undefined): Buffer | undefined {
   return given ? parseBackupKey(given) : config.backupKey;
+}
+
+/** `npx keel reports subscribe|list|unsubscribe` */
+export async function reportsCommand(config: KeelConfig, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { email: { type: 'string' }, role: { type: 'string' }, cadence: { type: 'string' }, store: { type: 'string' } },
+  });
+  const { db } = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
+  const pdb = db as unknown as import('kysely').Kysely<import('@keel/pipelines').PipelinesDatabase>;
+  try {
+    await migrate(db);
+    switch (positionals[0]) {
+      case 'subscribe': {
+        const { email, role, cadence } = values;
+        if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new PipelineUsageError('--email must be an e-mail address');
+        if (!isBuiltInRole(role))
+          throw new PipelineUsageError(`--role must be one of ${Object.keys(BUILT_IN_ROLES).join(', ')} (it decides whether margins appear)`);
+        if (cadence !== 'daily' && cadence !== 'weekly' && cadence !== 'monthly') throw new PipelineUsageError('--cadence must be daily, weekly or monthly');
+        const store = values.store === undefined ? null : Number(values.store);
+        if (store !== null && !Number.isInteger(store)) throw new PipelineUsageError('--store must be a store id');
+        await pdb.insertInto('report_subscriptions').values({ email, role, cadence, store_id: store }).execute();
+        console.error(`${email} (${role}) gets the ${cadence} report for ${store === null ? 'all stores' : `store ${store}`}.`);
+        return;
+      }
+      case 'unsubscribe': {
+        if (!values.email) throw new PipelineUsageError('usage: npx keel reports unsubscribe --email E');
+        const r = await pdb.deleteFrom('report_subscriptions').where('email', '=', values.email).executeTakeFirst();
+        console.error(`${Number(r.numDeletedRows)} subscription(s) removed.`);
+        return;
+      }
+      case 'list': {
+        const rows = await pdb.selectFrom('report_subscriptions').selectAll().orderBy('id').execute();
+        for (const r of rows) console.log(`${r.email}\t${r.role}\t${r.cadence}\t${r.store_id ?? 'all stores'}`);
+        return;
+      }
+      default:
+        throw new PipelineUsageError('usage: npx keel reports subscribe|list|unsubscribe ...');
+    }
+  } finally {
+    await db.destroy();
+  }
 }
 
 /** `npx keel backup|restore|export ...` */

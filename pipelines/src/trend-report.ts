@@ -76,7 +76,7 @@ export async function buildTrendReport(
   const storeId = reader.storeId ?? undefined;
   const showCosts = roleSeesCosts(reader.role);
   const windowFrom = addDays(period.to, -27);
-  const historyFrom = windowFrom < period.previousFrom ? windowFrom : period.previousFrom;
+  const historyFrom = [windowFrom, period.previousFrom].sort()[0] as string;
   const rows = await dailyTotals(wh, { from: historyFrom, to: period.to, storeId });
   const byDay = new Map<string, { revenue: number; tickets: number; lines: number; cost: number; net: number }>();
   for (const r of rows) {

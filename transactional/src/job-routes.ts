@@ -2,6 +2,8 @@ import { type JobRunner, type PipelinesDatabase, recentJobRuns } from '@keel/pip
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import { appendAudit } from './audit-log.js';
+import type { Database } from './database.js';
 import { jobsPage } from './jobs-page.js';
 import { Problem } from './problem.js';
 
@@ -32,6 +34,13 @@ export async function jobRoutes(app: FastifyInstance, opts: { deps: JobRouteDeps
       if (!deps.runner.jobs.some((j) => j.name === name)) throw new Problem('job.not_found', name);
       const r = await deps.runner.runNow(name);
       if (r.status !== 'started') throw new Problem('job.running', name);
+      await appendAudit(deps.db as unknown as Kysely<Database>, {
+        actor: request.principal?.id ?? 'unknown',
+        action: 'job.run',
+        subject: `job:${name}`,
+        detail: { startedFor: r.scheduledFor.toISOString() },
+        requestId: request.id,
+      });
       reply.code(202);
       return { job: name, startedFor: r.scheduledFor.toISOString() };
     },

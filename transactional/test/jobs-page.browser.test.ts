@@ -78,7 +78,19 @@ describe('reconciliation and the jobs page', () => {
   });
 
   it('lists every job with its last runs, durations, outcomes and errors (desktop and phone)', async () => {
-    await run('export');
+    const started = await fetch(`${server.url}/api/v1/jobs/export/run`, { method: 'POST' });
+    expect(started.status).toBe(202);
+    await eventually(async () =>
+      (
+        await server.db
+          .selectFrom('job_runs' as never)
+          .select('outcome' as never)
+          .where('job' as never, '=', 'export' as never)
+          .execute()
+      ).some((r) => (r as { outcome: string }).outcome === 'ok'),
+    );
+    const audited = await server.db.selectFrom('audit_log').selectAll().where('action', '=', 'job.run').execute();
+    expect(audited.map((a) => a.subject)).toEqual(['job:export']);
     const api = await (await fetch(`${server.url}/api/v1/jobs`)).json();
     expect(api.jobs.map((j: { name: string }) => j.name)).toEqual(
       expect.arrayContaining(['daily-report', 'weekly-report', 'monthly-report', 'mail-delivery', 'reconciliation', 'export', 'backup']),
@@ -91,10 +103,10 @@ describe('reconciliation and the jobs page', () => {
     await desktop.goto(`${server.url}/jobs`);
     const recon = desktop.locator('section.job', { has: desktop.locator('h2', { hasText: 'reconciliation' }) });
     await expect(recon.locator('tbody tr:not(.error-row)').count()).resolves.toBe(2);
-    expect(await recon.locator('tbody tr').nth(0).innerText()).toMatch(/ok/);
-    expect(await recon.locator('tbody tr').nth(1).innerText()).toMatch(/failed/);
-    expect(await recon.locator('tbody tr').nth(2).innerText()).toMatch(/drift on 3 store-day\(s\)/);
-    expect(await desktop.locator('section.job', { has: desktop.locator('h2', { hasText: 'backup' }) }).innerText()).toMatch(/never run/);
+    expect(await recon.locator('tbody tr').nth(0).textContent()).toMatch(/ok/);
+    expect(await recon.locator('tbody tr').nth(1).textContent()).toMatch(/failed/);
+    expect(await recon.locator('tbody tr').nth(2).textContent()).toMatch(/drift on 3 store-day\(s\)/);
+    expect(await desktop.locator('section.job', { has: desktop.locator('h2', { hasText: 'backup' }) }).textContent()).toMatch(/never run/);
     await desktop.screenshot({ path: path.join(ARTIFACTS, 'jobs-desktop.png'), fullPage: true });
 
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });

@@ -7,7 +7,8 @@ export interface BackupManifest {
   createdAt: string;
   storeId: number;
   encrypted: boolean;
-  postgres: { kind: 'postgresql'; part: string };
+  /** pg_dump custom format, or the embedded database's data directory (PGlite, tar.gz). */
+  postgres: { kind: 'postgresql' | 'pglite'; part: string };
   warehouse: { table: 'sale_lines'; part: string } | null;
   parts: { name: string; sha256: string; bytes: number }[];
   /** Shared files (DATA_DIR/files): each stored gzipped as files/<index>.gz. */

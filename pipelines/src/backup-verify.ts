@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Warehouse } from '@keel/warehouse';
 import { checkBackup, extractFile, extractPart } from './backup-check.js';
 import type { BackupManifest } from './backup-manifest.js';
+import type { EmbeddedPostgres } from './embedded-postgres.js';
 import { pgRestore } from './postgres-dump.js';
 import { scratchDatabase, stripParts, withDatabase } from './restore.js';
 import { databaseFingerprint, filesFingerprint, fingerprintDifferences, WAREHOUSE_FINGERPRINT_SELECT, type WarehouseFingerprint } from './store-fingerprint.js';
@@ -20,15 +21,32 @@ export interface VerifyReport {
  * server and its counts, sums and audit chain compared with the manifest; the warehouse Parquet's
  * row count and sums; every shared file's hash. Nothing live is touched; the scratch is dropped.
  */
-export async function verifyBackup(dir: string, opts: { databaseUrl: string; warehouse: Warehouse; key: Buffer | undefined }): Promise<VerifyReport> {
+export async function verifyBackup(
+  dir: string,
+  opts: { databaseUrl?: string | undefined; embedded?: EmbeddedPostgres | undefined; warehouse: Warehouse; key: Buffer | undefined },
+): Promise<VerifyReport> {
   const manifest = await checkBackup(dir);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'keel-verify-'));
-  const database = await scratchDatabase(opts.databaseUrl);
+  let dropScratch = async () => {};
   try {
     const dump = path.join(scratch, 'postgres.dump');
     await extractPart(dir, manifest.postgres.part, dump, opts.key);
-    await pgRestore(database.url, dump);
-    const restored = await withDatabase(database.url, databaseFingerprint);
+    let restored: Awaited<ReturnType<typeof databaseFingerprint>>;
+    if (manifest.postgres.kind === 'pglite') {
+      if (!opts.embedded) throw new Error('this is a backup of the embedded database: verify it without DATABASE_URL');
+      const opened = await opts.embedded.openFromDump(path.join(scratch, 'pglite'), await readFile(dump));
+      try {
+        restored = await databaseFingerprint(opened.db);
+      } finally {
+        await opened.close();
+      }
+    } else {
+      if (!opts.databaseUrl) throw new Error('this is a backup of a PostgreSQL server: set DATABASE_URL (a scratch database is made beside it)');
+      const database = await scratchDatabase(opts.databaseUrl);
+      dropScratch = database.drop;
+      await pgRestore(database.url, dump);
+      restored = await withDatabase(database.url, databaseFingerprint);
+    }
     const differences = fingerprintDifferences(manifest.fingerprint, restored);
 
     let warehouseLines: number | null = null;
@@ -55,7 +73,7 @@ export async function verifyBackup(dir: string, opts: { databaseUrl: string; war
       },
     };
   } finally {
-    await database.drop();
+    await dropScratch();
     await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -7,6 +7,7 @@ import type { Warehouse } from '@keel/warehouse';
 import { type Kysely, sql } from 'kysely';
 import { BACKUP_NAME, type BackupManifest, backupName, backupTime, MANIFEST } from './backup-manifest.js';
 import { backupsToKeep, DEFAULT_RETENTION, type RetentionPolicy } from './backup-retention.js';
+import type { EmbeddedPostgres } from './embedded-postgres.js';
 import { writePart } from './part-cipher.js';
 import type { PipelinesDatabase } from './pipelines-database.js';
 import { pgDump } from './postgres-dump.js';
@@ -14,8 +15,9 @@ import { databaseFingerprint, filesFingerprint, WAREHOUSE_FINGERPRINT_SELECT, ty
 
 export interface BackupSources {
   readonly db: Kysely<PipelinesDatabase>;
-  /** PostgreSQL URL (pg_dump). */
+  /** PostgreSQL URL (pg_dump); when unset, `embedded` (PGlite) is backed up. */
   readonly databaseUrl: string | undefined;
+  readonly embedded?: EmbeddedPostgres | undefined;
   readonly warehouse: Warehouse;
   readonly dataDir: string;
   readonly storeId: number;
@@ -54,7 +56,7 @@ export function sharedFilesDir(dataDir: string): string {
  * are pruned by the retention policy and the new one is copied to `copyDir`.
  */
 export async function createBackup(src: BackupSources, opts: BackupOptions): Promise<BackupResult> {
-  if (!src.databaseUrl) throw new Error('backups of the embedded database (PGlite) are not supported yet: set DATABASE_URL');
+  if (!src.databaseUrl && !src.embedded) throw new Error('nothing to back up: no DATABASE_URL and no embedded database');
   const name = backupName(opts.now);
   const final = path.join(opts.dir, name);
   const work = path.join(opts.dir, `.${name}.partial`);
@@ -71,20 +73,40 @@ export async function createBackup(src: BackupSources, opts: BackupOptions): Pro
       parts.push({ name: partName, ...r });
     };
 
-    // The figures and the dump see one snapshot: the transaction exports it and pg_dump uses it,
-    // so sales landing meanwhile are in neither.
-    const pgPlain = path.join(scratch, 'postgres.dump');
+    let fingerprint: BackupManifest['fingerprint'];
+    let postgres: BackupManifest['postgres'];
     const databaseUrl = src.databaseUrl;
-    const fingerprint = await src.db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .execute(async (tx) => {
-        const { rows } = await sql<{ id: string }>`SELECT pg_export_snapshot() AS id`.execute(tx);
-        const fp = await databaseFingerprint(tx);
-        await pgDump(databaseUrl, pgPlain, rows[0]?.id);
-        return fp;
-      });
-    await store(pgPlain, 'postgres.dump');
+    if (databaseUrl) {
+      // The figures and the dump see one snapshot: the transaction exports it and pg_dump uses it,
+      // so sales landing meanwhile are in neither.
+      const pgPlain = path.join(scratch, 'postgres.dump');
+      fingerprint = await src.db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (tx) => {
+          const { rows } = await sql<{ id: string }>`SELECT pg_export_snapshot() AS id`.execute(tx);
+          const fp = await databaseFingerprint(tx);
+          await pgDump(databaseUrl, pgPlain, rows[0]?.id);
+          return fp;
+        });
+      await store(pgPlain, 'postgres.dump');
+      postgres = { kind: 'postgresql', part: 'postgres.dump' };
+    } else {
+      // PGlite: dump the data directory, then take the figures from that very copy.
+      const embedded = src.embedded as EmbeddedPostgres;
+      const tarball = await embedded.dump();
+      const plain = path.join(scratch, 'postgres.tar.gz');
+      await writeFile(plain, tarball, { mode: 0o600 });
+      const copy = await embedded.openFromDump(path.join(scratch, 'pglite-check'), tarball);
+      try {
+        fingerprint = await databaseFingerprint(copy.db);
+      } finally {
+        await copy.close();
+      }
+      await rm(path.join(scratch, 'pglite-check'), { recursive: true, force: true });
+      await store(plain, 'postgres.tar.gz');
+      postgres = { kind: 'pglite', part: 'postgres.tar.gz' };
+    }
 
     let warehouse: BackupManifest['warehouse'] = null;
     let warehouseFingerprint: WarehouseFingerprint | null = null;
@@ -117,7 +139,7 @@ export async function createBackup(src: BackupSources, opts: BackupOptions): Pro
       createdAt: opts.now.toISOString(),
       storeId: src.storeId,
       encrypted: opts.key !== undefined,
-      postgres: { kind: 'postgresql', part: 'postgres.dump' },
+      postgres,
       warehouse,
       parts,
       files,

@@ -5,6 +5,7 @@ export { backupsToKeep, DEFAULT_RETENTION, type RetentionPolicy } from './backup
 export { type VerifyReport, verifyBackup } from './backup-verify.js';
 export { CronError, latestOccurrence, parseCron } from './cron-expression.js';
 export { type ExportFormat, exportSaleLines } from './data-export.js';
+export type { EmbeddedPostgres } from './embedded-postgres.js';
 export type { Job, JobContext } from './job.js';
 export { JobRunner, type JobRunRow, type RunOutcome, recentJobRuns, type TickResult } from './job-runner.js';
 export { trendReportJob } from './jobs/trend-report-job.js';

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import cron from 'node-cron';
 import type { RetentionPolicy } from './backup-retention.js';
 import type { ExportFormat } from './data-export.js';
+import type { EmbeddedPostgres } from './embedded-postgres.js';
 import type { Job } from './job.js';
 import { JobRunner } from './job-runner.js';
 import { backupJob } from './jobs/backup-job.js';
@@ -35,6 +36,8 @@ export interface PipelinesConfig {
 export interface PipelinesDeps {
   readonly db: Kysely<PipelinesDatabase>;
   readonly warehouse: Warehouse;
+  /** The embedded database (PGlite), when there is no DATABASE_URL. */
+  readonly embedded?: EmbeddedPostgres | undefined;
   readonly kickRelay: () => void;
   readonly now?: () => Date;
   readonly log?: (message: string, detail?: Record<string, unknown>) => void;
@@ -53,12 +56,14 @@ export function keelJobs(config: PipelinesConfig, deps: PipelinesDeps): Job[] {
     reconciliationJob({ db: deps.db, warehouse: deps.warehouse, timeZone: config.timeZone, currency: config.currency, kickRelay: deps.kickRelay }),
     exportJob({ warehouse: deps.warehouse, dir: config.exportDir, timeZone: config.timeZone, formats: config.exportFormats }),
   ];
-  if (config.databaseUrl) {
+  // With a ClickHouse server the warehouse is backed up by ClickHouse's own BACKUP; PostgreSQL still is here.
+  if (config.databaseUrl || deps.embedded) {
     jobs.push(
       backupJob(
         {
           db: deps.db,
           databaseUrl: config.databaseUrl,
+          embedded: deps.embedded,
           warehouse: deps.warehouse,
           dataDir: config.dataDir,
           storeId: config.storeId,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Warehouse } from '@keel/warehouse';
@@ -8,13 +8,16 @@ import pg from 'pg';
 import { sharedFilesDir } from './backup.js';
 import { checkBackup, extractFile, extractPart } from './backup-check.js';
 import type { BackupManifest } from './backup-manifest.js';
+import type { EmbeddedPostgres } from './embedded-postgres.js';
 import type { PipelinesDatabase } from './pipelines-database.js';
 import { pgRestore } from './postgres-dump.js';
 import { databaseFingerprint, filesFingerprint, fingerprintDifferences, WAREHOUSE_FINGERPRINT_SELECT, type WarehouseFingerprint } from './store-fingerprint.js';
 
 export interface RestoreTarget {
   /** The database to restore into: created when missing, refused when it already holds tables. */
-  readonly databaseUrl: string;
+  readonly databaseUrl?: string | undefined;
+  /** For a backup of the embedded database: restored into dataDir/postgres, which must be empty. */
+  readonly embedded?: EmbeddedPostgres | undefined;
   /** The warehouse to fill (migrated here); refused when sale_lines is not empty. */
   readonly warehouse: Warehouse;
   readonly dataDir: string;
@@ -32,7 +35,14 @@ export interface RestoreReport {
  */
 export async function restoreBackup(dir: string, target: RestoreTarget, key: Buffer | undefined): Promise<RestoreReport> {
   const manifest = await checkBackup(dir);
-  await ensureEmptyDatabase(target.databaseUrl);
+  const pgliteDir = path.join(target.dataDir, 'postgres');
+  if (manifest.postgres.kind === 'pglite') {
+    if (!target.embedded) throw new Error('this is a backup of the embedded database: restore it without DATABASE_URL');
+    if ((await readdir(pgliteDir).catch(() => [])).length > 0) throw new Error(`${pgliteDir} is not empty: restore into an empty DATA_DIR`);
+  } else {
+    if (!target.databaseUrl) throw new Error('this is a backup of a PostgreSQL server: set DATABASE_URL to the database to restore into');
+    await ensureEmptyDatabase(target.databaseUrl);
+  }
   const whCount = await target.warehouse.migrate().then(() => target.warehouse.query<{ n: number }>('SELECT count() AS n FROM sale_lines'));
   if ((whCount[0]?.n ?? 0) > 0) throw new Error('the warehouse already holds sale lines: restore into an empty data directory');
 
@@ -40,7 +50,19 @@ export async function restoreBackup(dir: string, target: RestoreTarget, key: Buf
   try {
     const dump = path.join(scratch, 'postgres.dump');
     await extractPart(dir, manifest.postgres.part, dump, key);
-    await pgRestore(target.databaseUrl, dump);
+    let restoredFingerprint: Awaited<ReturnType<typeof databaseFingerprint>>;
+    if (manifest.postgres.kind === 'pglite') {
+      const opened = await (target.embedded as EmbeddedPostgres).openFromDump(pgliteDir, await readFile(dump));
+      try {
+        restoredFingerprint = await databaseFingerprint(opened.db);
+      } finally {
+        await opened.close();
+      }
+    } else {
+      const url = target.databaseUrl as string;
+      await pgRestore(url, dump);
+      restoredFingerprint = await withDatabase(url, databaseFingerprint);
+    }
     await rm(dump, { force: true });
 
     if (manifest.warehouse) {
@@ -51,7 +73,7 @@ export async function restoreBackup(dir: string, target: RestoreTarget, key: Buf
     const filesRoot = sharedFilesDir(target.dataDir);
     for (const f of manifest.files) await extractFile(dir, f.part, path.join(filesRoot, ...f.path.split('/')), key, scratch);
 
-    const differences = await withDatabase(target.databaseUrl, async (db) => fingerprintDifferences(manifest.fingerprint, await databaseFingerprint(db)));
+    const differences = fingerprintDifferences(manifest.fingerprint, restoredFingerprint);
     if (manifest.warehouseFingerprint) {
       const [wh] = await target.warehouse.query<WarehouseFingerprint>(`SELECT ${WAREHOUSE_FINGERPRINT_SELECT} FROM sale_lines`);
       differences.push(...fingerprintDifferences(manifest.warehouseFingerprint, wh ?? null, 'warehouse'));

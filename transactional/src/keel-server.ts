@@ -155,6 +155,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     {
       db: pipelinesDb,
       warehouse,
+      embedded: database.embedded,
       kickRelay: () => relay.kick(),
       log: (message, detail) => app.log.warn(detail ?? {}, message),
     },

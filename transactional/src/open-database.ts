@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { EmbeddedPostgres, PipelinesDatabase } from '@keel/pipelines';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
@@ -10,6 +11,8 @@ export interface OpenDatabase {
   readonly kind: 'postgresql' | 'pglite';
   /** Where it is, without credentials, for logs and /health. */
   readonly describe: string;
+  /** The embedded database as backups need it (PGlite only). */
+  readonly embedded?: EmbeddedPostgres;
 }
 
 const INT8 = 20;
@@ -27,6 +30,16 @@ function pgTypes() {
   };
 }
 
+/** Opening a database from a PGlite dump needs no live database (restore onto a fresh machine). */
+export const embeddedRestore: EmbeddedPostgres = {
+  dump: () => Promise.reject(new Error('no live embedded database')),
+  openFromDump: async (at, tarball) => {
+    mkdirSync(at, { recursive: true });
+    const copy = new Kysely<PipelinesDatabase>({ dialect: new PostgresDialect({ pool: (await PGlitePool.openFromDump(at, tarball)) as never }) });
+    return { db: copy, close: () => copy.destroy() };
+  },
+};
+
 export async function openDatabase(opts: { databaseUrl: string | undefined; dataDir: string; poolSize: number }): Promise<OpenDatabase> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize, types: pgTypes() as pg.CustomTypesConfig });
@@ -43,5 +56,6 @@ export async function openDatabase(opts: { databaseUrl: string | undefined; data
   const dir = path.join(opts.dataDir, 'postgres');
   mkdirSync(dir, { recursive: true });
   const pool = await PGlitePool.open(dir);
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) }), kind: 'pglite', describe: dir };
+  const embedded: EmbeddedPostgres = { dump: () => pool.dumpDataDir(), openFromDump: embeddedRestore.openFromDump };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) }), kind: 'pglite', describe: dir, embedded };
 }

@@ -52,6 +52,26 @@ export class PGlitePool {
     return { command, rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };
   }
 
+  /** The data directory as a gzipped tarball, taken between transactions (it waits its turn). */
+  async dumpDataDir(): Promise<Buffer> {
+    const turn = await this.connect();
+    try {
+      const blob = await this.#db.dumpDataDir('gzip');
+      return Buffer.from(await blob.arrayBuffer());
+    } finally {
+      turn.release();
+    }
+  }
+
+  /** Open a database at `dataDir` created from a tarball made by {@link dumpDataDir}. */
+  static async openFromDump(dataDir: string, tarball: Buffer): Promise<PGlitePool> {
+    const db = await PGlite.create(dataDir, {
+      loadDataDir: new Blob([new Uint8Array(tarball)]),
+      parsers: { [types.INT8]: (v: string) => Number(v), [types.DATE]: (v: string) => v },
+    });
+    return new PGlitePool(db);
+  }
+
   async end(): Promise<void> {
     await this.#tail;
     await this.#db.close();

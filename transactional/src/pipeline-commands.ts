@@ -8,7 +8,7 @@ import { openWarehouse } from '@keel/warehouse';
 import type { KeelConfig } from './config.js';
 import { pipelinesConfig } from './keel-server.js';
 import { migrate } from './migrate.js';
-import { openDatabase } from './open-database.js';
+import { embeddedRestore, openDatabase } from './open-database.js';
 
 export const PIPELINE_HELP = `  backup [--dir D]                               back up PostgreSQL, the warehouse, files and configuration
   backup verify <backup-dir> [--key K]           restore into a scratch database and compare counts, sums, audit chain, files
@@ -89,9 +89,8 @@ export async function pipelineCommand(command: 'backup' | 'restore' | 'export', 
     allowPositionals: true,
     options: { dir: { type: 'string' }, key: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string', default: 'csv' } },
   });
-  if (!config.databaseUrl && command !== 'export')
-    throw new PipelineUsageError('backup and restore need DATABASE_URL (PostgreSQL); the embedded PGlite is not covered yet');
-  const databaseUrl = config.databaseUrl as string;
+  const databaseUrl = config.databaseUrl;
+  const embedded = databaseUrl ? undefined : embeddedRestore;
 
   if (command === 'backup' && positionals[0] === 'verify') {
     const dir = positionals[1];
@@ -99,7 +98,7 @@ export async function pipelineCommand(command: 'backup' | 'restore' | 'export', 
     const scratch = mkdtempSync(path.join(os.tmpdir(), 'keel-verify-wh-'));
     const warehouse = await openWarehouse({ dataDir: scratch });
     try {
-      const r = await verifyBackup(path.resolve(dir), { databaseUrl, warehouse, key: keyFrom(config, values.key) });
+      const r = await verifyBackup(path.resolve(dir), { databaseUrl, embedded, warehouse, key: keyFrom(config, values.key) });
       console.log(
         `${r.ok ? 'OK' : 'DIFFERENT'}: ${r.checked.tables} tables, ${r.checked.rows} rows, audit chain ${r.checked.auditChain ? `${r.checked.auditChain.slice(0, 16)}...` : '(no entries)'}, ${r.checked.files} files, ${r.checked.warehouseLines ?? 0} warehouse lines`,
       );
@@ -116,13 +115,14 @@ export async function pipelineCommand(command: 'backup' | 'restore' | 'export', 
 
   if (command === 'backup') {
     if (positionals.length > 0) throw new PipelineUsageError('usage: npx keel backup [--dir D] | npx keel backup verify <backup-dir>');
-    const { db } = await openDatabase({ databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+    const opened = await openDatabase({ databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+    const { db } = opened;
     const warehouse = await openWarehouse({ clickhouseUrl: config.clickhouseUrl, dataDir: path.join(config.dataDir, 'warehouse') });
     try {
       await migrate(db);
       const pc = pipelinesConfig(config);
       const r = await createBackup(
-        { db: db as never, databaseUrl, warehouse, dataDir: config.dataDir, storeId: config.storeId, config: pc.configRecord },
+        { db: db as never, databaseUrl, embedded: opened.embedded, warehouse, dataDir: config.dataDir, storeId: config.storeId, config: pc.configRecord },
         {
           dir: values.dir ? path.resolve(values.dir) : config.backupDir,
           copyDir: config.backupCopyDir,
@@ -147,7 +147,7 @@ export async function pipelineCommand(command: 'backup' | 'restore' | 'export', 
     if (!dir) throw new PipelineUsageError('usage: npx keel restore <backup-dir> [--key K]');
     const warehouse = await openWarehouse({ clickhouseUrl: config.clickhouseUrl, dataDir: path.join(config.dataDir, 'warehouse') });
     try {
-      const r = await restoreBackup(path.resolve(dir), { databaseUrl, warehouse, dataDir: config.dataDir }, keyFrom(config, values.key));
+      const r = await restoreBackup(path.resolve(dir), { databaseUrl, embedded, warehouse, dataDir: config.dataDir }, keyFrom(config, values.key));
       if (r.differences.length > 0) {
         for (const d of r.differences) console.error(`  ${d}`);
         throw new Error('restored, but the figures differ from the backup (listed above)');

@@ -28,21 +28,32 @@ export interface KeelConfig {
   readonly relayIdleMs: number;
   /** Largest request body accepted, bytes. */
   readonly bodyLimit: number;
-  /** Requests from this machine (loopback) act as the store owner; others need a bearer token. */
+  /** Requests from this machine (loopback) act as the store owner. Off by default: people sign in. */
   readonly trustLoopback: boolean;
+  /** A session ends after this many minutes without a request. */
+  readonly sessionIdleMinutes: number;
+  /** Sign-in attempts (password or PIN) allowed per client address per minute. */
+  readonly signInRatePerMinute: number;
   readonly logLevel: string;
   /** Scheduled jobs (reports, backups, exports, reconciliation) run in this process. */
   readonly jobsEnabled: boolean;
   /** SMTP server for reports, e.g. smtp://user:pass@mail.example:587; unset: mail waits in the queue. */
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
-  readonly backupDir: string;
   /** A second directory or mount that receives a copy of every backup. */
   readonly backupCopyDir: string | undefined;
   /** AES-256-GCM key for backups (32 bytes); unset: backups are not encrypted. */
   readonly backupKey: Buffer | undefined;
   readonly backupRetention: { readonly daily: number; readonly weekly: number; readonly monthly: number };
   readonly exportDir: string;
+  /** Where backups go (pre-migration backups too); default DATA_DIR/backups. */
+  readonly backupDir: string;
+  /** Below this much free space on the data volume, Keel refuses uploads and backups and alerts. */
+  readonly diskMinFreeBytes: number;
+  /** On SIGTERM, exit within this bound even if something hangs. */
+  readonly shutdownTimeoutMs: number;
+  /** The TLS certificate in front of Keel (reverse proxy), checked by `keel doctor` for expiry. */
+  readonly tlsCertFile: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -95,6 +106,12 @@ function timeZone(raw: string): string {
   return raw;
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+function logLevel(raw: string): string {
+  if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
 /** Read and check the configuration; throws ConfigError with the offending variable named. */
 export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig> = {}): KeelConfig {
   const prefix = env.NATS_SUBJECT_PREFIX ?? 'keel';
@@ -119,8 +136,6 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     relayBatchRows: int(env, 'RELAY_BATCH_ROWS', 500, 1, 100_000),
     relayIdleMs: int(env, 'RELAY_IDLE_MS', 50, 1, 60_000),
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
-    trustLoopback: bool(env, 'TRUST_LOOPBACK', true),
-    logLevel: env.LOG_LEVEL || 'info',
     jobsEnabled: bool(env, 'JOBS_ENABLED', true),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: env.MAIL_FROM || 'Keel <keel@localhost>',
@@ -133,6 +148,13 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
       monthly: int(env, 'BACKUP_KEEP_MONTHLY', 12, 0, 1200),
     },
     exportDir: path.resolve(cwd, env.EXPORT_DIR || path.join(env.DATA_DIR || 'data', 'exports')),
+    trustLoopback: bool(env, 'TRUST_LOOPBACK', false),
+    sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+    signInRatePerMinute: int(env, 'SIGN_IN_RATE_PER_MINUTE', 30, 1, 10_000),
+    logLevel: logLevel(env.LOG_LEVEL || 'info'),
+    diskMinFreeBytes: int(env, 'DISK_MIN_FREE_MB', 2048, 0, 100_000_000) * 1024 * 1024,
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 300_000),
+    tlsCertFile: env.TLS_CERT_FILE ? path.resolve(cwd, env.TLS_CERT_FILE) : undefined,
     ...overrides,
   };
   if (!/^[A-Z]{3}$/.test(config.currency)) throw new ConfigError('CURRENCY must be a three-letter ISO 4217 code');

@@ -4,6 +4,7 @@ import type { EmbeddedPostgres, PipelinesDatabase } from '@keel/pipelines';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
+import type { BackupSource } from './database-backup.js';
 import { PGlitePool } from './pglite-pool.js';
 
 export interface OpenDatabase {
@@ -13,6 +14,8 @@ export interface OpenDatabase {
   readonly describe: string;
   /** The embedded database as backups need it (PGlite only). */
   readonly embedded?: EmbeddedPostgres;
+  /** What `backupDatabase` dumps. */
+  readonly backupSource: BackupSource;
 }
 
 const INT8 = 20;
@@ -51,11 +54,21 @@ export async function openDatabase(opts: { databaseUrl: string | undefined; data
       db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
       kind: 'postgresql',
       describe: `${u.hostname}:${u.port || 5432}${u.pathname}`,
+      backupSource: { kind: 'postgresql', url: opts.databaseUrl },
     };
   }
   const dir = path.join(opts.dataDir, 'postgres');
   mkdirSync(dir, { recursive: true });
   const pool = await PGlitePool.open(dir);
-  const embedded: EmbeddedPostgres = { dump: () => pool.dumpDataDir(), openFromDump: embeddedRestore.openFromDump };
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) }), kind: 'pglite', describe: dir, embedded };
+  const embedded: EmbeddedPostgres = {
+    dump: async () => Buffer.from(await (await pool.dumpDataDir()).arrayBuffer()),
+    openFromDump: embeddedRestore.openFromDump,
+  };
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) }),
+    kind: 'pglite',
+    describe: dir,
+    backupSource: { kind: 'pglite', dumpDataDir: () => pool.dumpDataDir() },
+    embedded,
+  };
 }

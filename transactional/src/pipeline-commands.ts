@@ -10,10 +10,10 @@ import { pipelinesConfig } from './keel-server.js';
 import { migrate } from './migrate.js';
 import { embeddedRestore, openDatabase } from './open-database.js';
 
-export const PIPELINE_HELP = `  backup [--dir D]                               back up PostgreSQL, the warehouse, files and configuration
+export const PIPELINE_HELP = `  backup full [--dir D] [--key K]                back up PostgreSQL, the warehouse, files and configuration
   backup verify <backup-dir> [--key K]           restore into a scratch database and compare counts, sums, audit chain, files
   restore <backup-dir> [--key K]                 bring a fresh machine back (empty DATABASE_URL database, empty DATA_DIR)
-  export --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|parquet] [--dir D]   sale lines to a folder
+  export sale-lines --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|parquet] [--dir D]   warehouse sale lines to a folder
   reports subscribe --email E --role R --cadence daily|weekly|monthly [--store N]   e-mail trend reports (no --store: all stores)
   reports list | reports unsubscribe --email E   report subscribers`;
 
@@ -114,7 +114,8 @@ export async function pipelineCommand(command: 'backup' | 'restore' | 'export', 
   if (await serverAnswers(config)) throw needsStoppedServer(command === 'restore' ? 'backup' : command);
 
   if (command === 'backup') {
-    if (positionals.length > 0) throw new PipelineUsageError('usage: npx keel backup [--dir D] | npx keel backup verify <backup-dir>');
+    if (positionals[0] !== 'full' || positionals.length > 1)
+      throw new PipelineUsageError('usage: npx keel backup full [--dir D] | npx keel backup verify <backup-dir>');
     const opened = await openDatabase({ databaseUrl, dataDir: config.dataDir, poolSize: 2 });
     const { db } = opened;
     const warehouse = await openWarehouse({ clickhouseUrl: config.clickhouseUrl, dataDir: path.join(config.dataDir, 'warehouse') });
@@ -163,7 +164,7 @@ export async function pipelineCommand(command: 'backup' | 'restore' | 'export', 
 
   const day = /^\d{4}-\d{2}-\d{2}$/;
   if (!values.from || !values.to || !day.test(values.from) || !day.test(values.to))
-    throw new PipelineUsageError('usage: npx keel export --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|parquet] [--dir D]');
+    throw new PipelineUsageError('usage: npx keel export sale-lines --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|parquet] [--dir D]');
   if (values.format !== 'csv' && values.format !== 'parquet') throw new PipelineUsageError('--format must be csv or parquet');
   const warehouse = await openWarehouse({ clickhouseUrl: config.clickhouseUrl, dataDir: path.join(config.dataDir, 'warehouse') });
   try {

@@ -26,7 +26,7 @@ let backupPath = '';
 let before: { pg: unknown; wh: unknown; files: Record<string, string>; products: unknown };
 const range = { from: '2026-10-01', to: '2026-10-31' };
 
-const config = () => testConfig({ databaseUrl: database.url, dataDir: data.dir }, { jobsEnabled: false });
+const config = () => testConfig({ databaseUrl: database.url, dataDir: data.dir }, { trustLoopback: true, jobsEnabled: false });
 
 function readFiles(root: string): Record<string, string> {
   const out: Record<string, string> = {};

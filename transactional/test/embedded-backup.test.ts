@@ -13,7 +13,7 @@ import { tempDataDir, testConfig } from './support/test-env.js';
 const data = tempDataDir();
 const backups = tempDataDir();
 let server: KeelServer | undefined;
-const config = () => testConfig({ dataDir: data.dir }, { jobsEnabled: false, backupDir: backups.dir });
+const config = () => testConfig({ dataDir: data.dir }, { trustLoopback: true, jobsEnabled: false, backupDir: backups.dir });
 
 beforeAll(async () => {
   server = await startKeel(config(), { dashboardsDist: null });

@@ -13,7 +13,7 @@ let removeDir: () => void;
 beforeAll(async () => {
   const dir = tempDataDir();
   removeDir = dir.remove;
-  server = await startKeel(testConfig({ dataDir: dir.dir }), { dashboardsDist: null });
+  server = await startKeel(testConfig({ dataDir: dir.dir }, { trustLoopback: true }), { dashboardsDist: null });
 });
 
 afterAll(async () => {

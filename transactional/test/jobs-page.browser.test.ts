@@ -23,7 +23,7 @@ beforeAll(async () => {
   const db = await createTestDatabase();
   const dir = tempDataDir();
   cleanup.push(db.drop, dir.remove);
-  server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir }, { jobsEnabled: false }), { dashboardsDist: null });
+  server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir }, { trustLoopback: true, jobsEnabled: false }), { dashboardsDist: null });
   browser = await launchChromium();
   mkdirSync(ARTIFACTS, { recursive: true });
 });

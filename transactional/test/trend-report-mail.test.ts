@@ -29,7 +29,7 @@ beforeAll(async () => {
   const dir = tempDataDir();
   cleanup.push(db.drop, dir.remove);
   server = await startKeel(
-    testConfig({ databaseUrl: db.url, dataDir: dir.dir }, { jobsEnabled: false, smtpUrl: smtp.url, mailFrom: 'Keel <reports@keel.test>' }),
+    testConfig({ databaseUrl: db.url, dataDir: dir.dir }, { trustLoopback: true, jobsEnabled: false, smtpUrl: smtp.url, mailFrom: 'Keel <reports@keel.test>' }),
     {
       dashboardsDist: null,
     },

@@ -45,7 +45,8 @@ export function findCardNumber(value: unknown, path = ''): string | undefined {
     }
     return undefined;
   }
-  if (value !== null && typeof value === 'object') {
+  // Parsed JSON only: plain objects. A streamed upload (a Readable) or a Buffer is not walked.
+  if (value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
     for (const [k, v] of Object.entries(value)) {
       if (EXEMPT_KEYS.has(k)) continue;
       const hit = findCardNumber(v, `${path}/${k}`);

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createBackup, pgDump, pgRestore, restoreBackup } from '@keel/pipelines';
-import { migrate, openDatabase } from '@keel/transactional';
+import { appendAudit, migrate, openDatabase } from '@keel/transactional';
 import { openWarehouse } from '@keel/warehouse';
 import pg from 'pg';
 import { type BenchResult, round, type ScenarioOutcome } from '../bench-result.js';
@@ -49,11 +49,12 @@ export async function backup(options: ScenarioOptions): Promise<ScenarioOutcome>
       await c.query(`INSERT INTO sale_lines (sale_id, line_no, product_id, sku, quantity_milli, unit_price, gross, discount, net, tax, total, cost, tax_code)
         SELECT md5('s' || ((i - 1) / 3 + 1))::uuid, (i - 1) % 3 + 1, 1 + i % ${products}, 'SKU-' || (1 + i % ${products}), 1000, 300, 300, 0, 250, 50, 300, 150, 'standard'
         FROM generate_series(1, ${lines}) i`);
-      await c.query(
-        `INSERT INTO audit_log (actor, action, subject, detail) SELECT 'bench', 'price.change', 'product:' || i, jsonb_build_object('i', i) FROM generate_series(1, 1000) i`,
-      );
       await c.query('VACUUM ANALYZE');
     });
+    // The audit log is hash-chained: entries go through appendAudit, one after the other.
+    for (let i = 1; i <= 1000; i++) {
+      await appendAudit(opened.db, { actor: 'bench', action: 'price.change', subject: `product:${i}`, detail: { i }, requestId: null });
+    }
     await warehouse.migrate();
     await warehouse.query(`INSERT INTO sale_lines SELECT generateUUIDv4(), toUUID(lower(hex(MD5(toString(intDiv(number, 3) + 1))))), 1, number % 3 + 1,
   toDateTime64('2026-01-01 00:00:00', 3, 'UTC') + intDiv(number, 3) * 10, toDateTime64('2026-01-01 00:00:00', 3, 'UTC') + intDiv(number, 3) * 10,

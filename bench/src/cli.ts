@@ -1,5 +1,6 @@
 import { formatJson, formatReport } from './bench-result.js';
 import type { Scenario } from './scenario.js';
+import { backup } from './scenarios/backup.js';
 import { catalogSearch } from './scenarios/catalog-search.js';
 import { checkout } from './scenarios/checkout.js';
 import { dashboards } from './scenarios/dashboards.js';
@@ -14,6 +15,7 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   dashboards,
   forecast,
   ingest,
+  backup,
   import: importScenario,
   'catalog-search': catalogSearch,
   'terminal-catalog': terminalCatalog,

@@ -21,6 +21,7 @@ import { doctorCommand } from './doctor-command.js';
 import { startKeel } from './keel-server.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { openDatabase } from './open-database.js';
+import { PIPELINE_HELP, PipelineUsageError, pipelineCommand, reportsCommand } from './pipeline-commands.js';
 import { type ColumnMapping, type LayoutName, PRODUCT_FIELDS, type ProductField } from './product-file-layouts.js';
 import { ServiceError, serviceCommand } from './service-command.js';
 
@@ -48,6 +49,7 @@ Commands:
   export products|stock|sales [--format csv|arrow] [--out file]   stream an export (stdout by default)
   token create --role <role> --name <name>       create an API token (shown once)
   migrate                                        run database migrations and exit
+${PIPELINE_HELP}
   backup                                         back the database up into BACKUP_DIR and verify it
   doctor [--json]                                check everything this server needs, with fixes
   service install|uninstall|status [--purge]     Keel as a systemd service (run as root)
@@ -284,6 +286,10 @@ async function main(argv: string[]): Promise<number> {
     const config = readConfig(process.env, process.cwd());
     switch (command) {
       case 'backup': {
+        if (rest[0] === 'full' || rest[0] === 'verify') {
+          await pipelineCommand('backup', config, rest);
+          return 0;
+        }
         const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
         try {
           const guard = new DiskGuard(config.dataDir, config.diskMinFreeBytes);
@@ -320,7 +326,8 @@ async function main(argv: string[]): Promise<number> {
       case 'import':
         return await importCommand(config, rest);
       case 'export':
-        await exportCommand(config, rest);
+        if (rest[0] === 'sale-lines') await pipelineCommand('export', config, rest.slice(1));
+        else await exportCommand(config, rest);
         return 0;
       case 'migrate': {
         const { db } = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
@@ -328,6 +335,12 @@ async function main(argv: string[]): Promise<number> {
         await db.destroy();
         return 0;
       }
+      case 'restore':
+        await pipelineCommand('restore', config, rest);
+        return 0;
+      case 'reports':
+        await reportsCommand(config, rest);
+        return 0;
       case undefined:
       case 'help':
       case '--help':
@@ -339,7 +352,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     console.error(`keel ${command}: ${(e as Error).message}`);
-    return e instanceof UsageError || e instanceof ServiceError ? 2 : 1;
+    return e instanceof UsageError || e instanceof ServiceError || e instanceof PipelineUsageError ? 2 : 1;
   }
 }
 

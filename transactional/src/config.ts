@@ -41,6 +41,17 @@ export interface KeelConfig {
   readonly analystMaxExecutionSeconds: number;
   readonly analystMaxMemoryBytes: number;
   readonly analystMaxResultRows: number;
+  /** Scheduled jobs (reports, backups, exports, reconciliation) run in this process. */
+  readonly jobsEnabled: boolean;
+  /** SMTP server for reports, e.g. smtp://user:pass@mail.example:587; unset: mail waits in the queue. */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  /** A second directory or mount that receives a copy of every backup. */
+  readonly backupCopyDir: string | undefined;
+  /** AES-256-GCM key for backups (32 bytes); unset: backups are not encrypted. */
+  readonly backupKey: Buffer | undefined;
+  readonly backupRetention: { readonly daily: number; readonly weekly: number; readonly monthly: number };
+  readonly exportDir: string;
   /** Where backups go (pre-migration backups too); default DATA_DIR/backups. */
   readonly backupDir: string;
   /** Below this much free space on the data volume, Keel refuses uploads and backups and alerts. */
@@ -84,6 +95,14 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
   return raw;
 }
 
+function backupKey(env: Env): Buffer | undefined {
+  const raw = env.BACKUP_KEY;
+  if (raw === undefined || raw === '') return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new ConfigError('BACKUP_KEY must be 32 bytes: 64 hex digits or base64');
+  return key;
+}
+
 function timeZone(raw: string): string {
   try {
     new Intl.DateTimeFormat('en', { timeZone: raw });
@@ -123,11 +142,22 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     relayBatchRows: int(env, 'RELAY_BATCH_ROWS', 500, 1, 100_000),
     relayIdleMs: int(env, 'RELAY_IDLE_MS', 50, 1, 60_000),
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
+    jobsEnabled: bool(env, 'JOBS_ENABLED', true),
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: env.MAIL_FROM || 'Keel <keel@localhost>',
+    backupDir: path.resolve(cwd, env.BACKUP_DIR || path.join(env.DATA_DIR || 'data', 'backups')),
+    backupCopyDir: env.BACKUP_COPY_DIR ? path.resolve(cwd, env.BACKUP_COPY_DIR) : undefined,
+    backupKey: backupKey(env),
+    backupRetention: {
+      daily: int(env, 'BACKUP_KEEP_DAILY', 7, 1, 366),
+      weekly: int(env, 'BACKUP_KEEP_WEEKLY', 4, 0, 520),
+      monthly: int(env, 'BACKUP_KEEP_MONTHLY', 12, 0, 1200),
+    },
+    exportDir: path.resolve(cwd, env.EXPORT_DIR || path.join(env.DATA_DIR || 'data', 'exports')),
     trustLoopback: bool(env, 'TRUST_LOOPBACK', false),
     sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
     signInRatePerMinute: int(env, 'SIGN_IN_RATE_PER_MINUTE', 30, 1, 10_000),
     logLevel: logLevel(env.LOG_LEVEL || 'info'),
-    backupDir: path.resolve(cwd, env.BACKUP_DIR || path.join(env.DATA_DIR || 'data', 'backups')),
     diskMinFreeBytes: int(env, 'DISK_MIN_FREE_MB', 2048, 0, 100_000_000) * 1024 * 1024,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 300_000),
     tlsCertFile: env.TLS_CERT_FILE ? path.resolve(cwd, env.TLS_CERT_FILE) : undefined,

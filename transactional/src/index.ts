@@ -1,4 +1,5 @@
 export { createApiToken } from './api-tokens.js';
+export { appendAudit } from './audit-log.js';
 export { type ExportFormat, type ExportKind, exportData } from './catalog-export.js';
 export { type ImportReport, importCatalog } from './catalog-import.js';
 export { ConfigError, type KeelConfig, readConfig } from './config.js';

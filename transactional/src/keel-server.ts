@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { EventLoader, ensureStream, InProcessBus, JetStreamLoader, NatsPublisher, type OutboxDatabase, OutboxRelay, outboxBacklog } from '@keel/ingest';
+import { type JobRunner, type PipelinesConfig, type PipelinesDatabase, type RunningPipelines, startPipelines } from '@keel/pipelines';
 import { type AnalystServer, openWarehouse, startAnalystServer, type Warehouse } from '@keel/warehouse';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -15,6 +16,7 @@ import type { KeelConfig } from './config.js';
 import type { Database } from './database.js';
 import { backupDatabase } from './database-backup.js';
 import { DiskGuard } from './disk-guard.js';
+import { jobRoutes } from './job-routes.js';
 import { LiveFeed } from './live-feed.js';
 import { KeelMetrics } from './metrics.js';
 import { schemaVersion as currentSchemaVersion, migrate, pendingMigrations } from './migrate.js';
@@ -39,6 +41,8 @@ export interface KeelServer {
   startPipeline(): Promise<void>;
   /** Parts of the pipeline, for tests that restart one of them. */
   readonly pipeline: { restartRelay(): Promise<void>; restartLoader(): Promise<void>; relayNow(): Promise<number> };
+  /** Scheduled jobs (reports, backups, exports, reconciliation); they tick when config.jobsEnabled. */
+  readonly jobs: JobRunner;
   close(): Promise<void>;
 }
 
@@ -233,6 +237,20 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   };
   await startPipeline();
 
+  const pipelinesDb = db as unknown as Kysely<PipelinesDatabase>;
+  const scheduledJobs: RunningPipelines = await startPipelines(
+    pipelinesConfig(config),
+    {
+      db: pipelinesDb,
+      warehouse,
+      embedded: database.embedded,
+      kickRelay: () => relay.kick(),
+      log: (message, detail) => app.log.warn(detail ?? {}, message),
+    },
+    config.jobsEnabled,
+  );
+  await app.register(jobRoutes, { deps: { db: pipelinesDb, runner: scheduledJobs.runner, scheduled: scheduledJobs.scheduled, timeZone: config.timeZone } });
+
   let url = '';
   let analyst: AnalystServer | null = null;
   if (options.listen !== false) {
@@ -296,16 +314,48 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       },
       relayNow: () => relay.relayOnce(),
     },
+    jobs: scheduledJobs.runner,
     // Graceful stop: refuse new requests (503, connection closed) and finish those in flight, then let the
     // relay finish its batch and the loader flush and ack its buffer, then close every connection.
     close: async () => {
       await analyst?.close();
       clearInterval(watchDisk);
+      await scheduledJobs.stop();
       await app.close();
       await stopPipeline();
       await nc?.drain();
       await warehouse.close();
       await db.destroy();
+    },
+  };
+}
+
+/** What the scheduled jobs need from the configuration; the record kept in backups holds no secrets. */
+export function pipelinesConfig(config: KeelConfig): PipelinesConfig {
+  return {
+    timeZone: config.timeZone,
+    currency: config.currency,
+    storeId: config.storeId,
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    backupDir: config.backupDir,
+    backupCopyDir: config.backupCopyDir,
+    backupKey: config.backupKey,
+    backupRetention: config.backupRetention,
+    exportDir: config.exportDir,
+    exportFormats: ['csv', 'parquet'],
+    configRecord: {
+      storeId: config.storeId,
+      storeName: config.storeName,
+      timeZone: config.timeZone,
+      currency: config.currency,
+      database: config.databaseUrl ? 'postgresql' : 'pglite',
+      warehouse: config.clickhouseUrl ? 'clickhouse' : 'chdb',
+      eventStream: config.natsUrl ? 'nats' : 'in-process',
+      backupRetention: config.backupRetention,
+      backupEncrypted: config.backupKey !== undefined,
     },
   };
 }

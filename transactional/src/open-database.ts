@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { EmbeddedPostgres, PipelinesDatabase } from '@keel/pipelines';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
@@ -11,6 +12,8 @@ export interface OpenDatabase {
   readonly kind: 'postgresql' | 'pglite';
   /** Where it is, without credentials, for logs and /health. */
   readonly describe: string;
+  /** The embedded database as backups need it (PGlite only). */
+  readonly embedded?: EmbeddedPostgres;
   /** What `backupDatabase` dumps. */
   readonly backupSource: BackupSource;
 }
@@ -30,6 +33,16 @@ function pgTypes() {
   };
 }
 
+/** Opening a database from a PGlite dump needs no live database (restore onto a fresh machine). */
+export const embeddedRestore: EmbeddedPostgres = {
+  dump: () => Promise.reject(new Error('no live embedded database')),
+  openFromDump: async (at, tarball) => {
+    mkdirSync(at, { recursive: true });
+    const copy = new Kysely<PipelinesDatabase>({ dialect: new PostgresDialect({ pool: (await PGlitePool.openFromDump(at, tarball)) as never }) });
+    return { db: copy, close: () => copy.destroy() };
+  },
+};
+
 export async function openDatabase(opts: { databaseUrl: string | undefined; dataDir: string; poolSize: number }): Promise<OpenDatabase> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize, types: pgTypes() as pg.CustomTypesConfig });
@@ -47,10 +60,15 @@ export async function openDatabase(opts: { databaseUrl: string | undefined; data
   const dir = path.join(opts.dataDir, 'postgres');
   mkdirSync(dir, { recursive: true });
   const pool = await PGlitePool.open(dir);
+  const embedded: EmbeddedPostgres = {
+    dump: async () => Buffer.from(await (await pool.dumpDataDir()).arrayBuffer()),
+    openFromDump: embeddedRestore.openFromDump,
+  };
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) }),
     kind: 'pglite',
     describe: dir,
     backupSource: { kind: 'pglite', dumpDataDir: () => pool.dumpDataDir() },
+    embedded,
   };
 }

@@ -64,6 +64,15 @@ export class PGlitePool {
     }
   }
 
+  /** Open a database at `dataDir` created from a tarball made by {@link dumpDataDir}. */
+  static async openFromDump(dataDir: string, tarball: Buffer): Promise<PGlitePool> {
+    const db = await PGlite.create(dataDir, {
+      loadDataDir: new Blob([new Uint8Array(tarball)]),
+      parsers: { [types.INT8]: (v: string) => Number(v), [types.DATE]: (v: string) => v },
+    });
+    return new PGlitePool(db);
+  }
+
   async end(): Promise<void> {
     await this.#tail;
     await this.#db.close();

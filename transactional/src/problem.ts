@@ -49,6 +49,8 @@ export const PROBLEMS = {
   'sale.id_conflict': { status: 422, title: 'This sale id was already used for a different sale' },
   'sale.store_unknown': { status: 404, title: 'No such store' },
   'analytics.range_invalid': { status: 400, title: 'The date range or filter is not one the dashboards can answer' },
+  'job.not_found': { status: 404, title: 'No such scheduled job' },
+  'job.running': { status: 409, title: 'This job is running already; it never overlaps itself' },
   'storage.low': { status: 507, title: 'The data volume is nearly full; free space before uploading or backing up' },
   'service.unavailable': { status: 503, title: 'A backend is unavailable; retry shortly' },
   internal: { status: 500, title: 'Something went wrong on the server' },

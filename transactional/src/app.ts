@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { type CashSessionDeps, cashSessionRoutes } from './cash-session-routes.js';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
 import { Problem } from './problem.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
+import { type TerminalDeps, terminalRoutes } from './terminal-routes.js';
 
 export interface AppDeps {
   readonly sales: SaleServiceDeps;
@@ -15,7 +17,11 @@ export interface AppDeps {
   readonly dashboards: DashboardDeps;
   readonly authenticate: Authenticate;
   readonly health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
+  readonly cashSessions: CashSessionDeps;
+  readonly terminal: TerminalDeps;
   readonly dashboardsDist: string | undefined;
+  /** The built checkout terminal (terminal-ui's `vite build`), served at /terminal/. */
+  readonly terminalDist: string | undefined;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['logger'];
 }
@@ -98,6 +104,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(saleRoutes, { deps: deps.sales });
   await app.register(catalogRoutes, { deps: deps.catalog });
   await app.register(dashboardRoutes, { deps: deps.dashboards });
+  await app.register(cashSessionRoutes, { deps: deps.cashSessions });
+  await app.register(terminalRoutes, { deps: deps.terminal });
+  if (deps.terminalDist) {
+    const root = deps.terminalDist;
+    await app.register(async (scope) => {
+      publicRoutes(scope);
+      // The service worker must never be served stale: it decides what the till runs offline.
+      await scope.register(fastifyStatic, {
+        root,
+        prefix: '/terminal/',
+        wildcard: false,
+        index: ['index.html'],
+        setHeaders: (res, file) => {
+          if (file.endsWith('sw.js') || file.endsWith('.html')) res.setHeader('cache-control', 'no-cache');
+        },
+      });
+      scope.get('/terminal', (_request, reply) => reply.redirect('/terminal/'));
+    });
+  }
   if (deps.dashboardsDist) {
     const root = deps.dashboardsDist;
     await app.register(async (scope) => {

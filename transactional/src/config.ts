@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { TENDER_KINDS, type TenderKind } from '@keel/core';
 
 /** Keel's whole configuration, read once in the composition root. Nothing else reads process.env. */
 export interface KeelConfig {
@@ -31,6 +32,12 @@ export interface KeelConfig {
   /** Requests from this machine (loopback) act as the store owner; others need a bearer token. */
   readonly trustLoopback: boolean;
   readonly logLevel: string;
+  /** Checkout terminal offline limits: largest sale (minor units), tenders allowed, hours without the server. */
+  readonly terminalOfflineMaxSale: number;
+  readonly terminalOfflineTenders: readonly TenderKind[];
+  readonly terminalOfflineMaxHours: number;
+  /** Cash totals rounded to this many minor units at the till (1 = none, 5 = to 0.05). */
+  readonly terminalCashRounding: number;
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +82,16 @@ function timeZone(raw: string): string {
   return raw;
 }
 
+function tenderKinds(raw: string): TenderKind[] {
+  const kinds = raw
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  const bad = kinds.find((k) => !(TENDER_KINDS as readonly string[]).includes(k));
+  if (bad) throw new ConfigError(`TERMINAL_OFFLINE_TENDERS: unknown tender "${bad}" (use ${TENDER_KINDS.join(', ')})`);
+  return kinds as TenderKind[];
+}
+
 /** Read and check the configuration; throws ConfigError with the offending variable named. */
 export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig> = {}): KeelConfig {
   const prefix = env.NATS_SUBJECT_PREFIX ?? 'keel';
@@ -101,6 +118,10 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     trustLoopback: bool(env, 'TRUST_LOOPBACK', true),
     logLevel: env.LOG_LEVEL || 'info',
+    terminalOfflineMaxSale: int(env, 'TERMINAL_OFFLINE_MAX_SALE', 50_000, 0, 1_000_000_000),
+    terminalOfflineTenders: tenderKinds(env.TERMINAL_OFFLINE_TENDERS ?? 'cash,card'),
+    terminalOfflineMaxHours: int(env, 'TERMINAL_OFFLINE_MAX_HOURS', 24, 0, 24 * 30),
+    terminalCashRounding: int(env, 'TERMINAL_CASH_ROUNDING', 1, 1, 100),
     ...overrides,
   };
   if (!/^[A-Z]{3}$/.test(config.currency)) throw new ConfigError('CURRENCY must be a three-letter ISO 4217 code');

@@ -20,6 +20,7 @@ export interface Database {
   };
   outbox: OutboxTable;
   api_tokens: { id: Generated<number>; name: string; token_sha256: string; role: string; created_at: ColumnType<Date, never, never> };
+  cash_sessions: CashSessionTable;
   audit_log: {
     id: Generated<number>;
     at: ColumnType<Date, never, never>;
@@ -64,6 +65,22 @@ export interface SaleTable {
   total: number;
   change_due: number;
   request_id: string | null;
+  refund_of: ColumnType<string | null, string | null | undefined, never>;
+}
+
+export interface CashSessionTable {
+  id: string;
+  store_id: number;
+  register_id: string;
+  opened_by: string;
+  opened_at: Date;
+  opening_float: number;
+  closed_by: string | null;
+  closed_at: Date | null;
+  counted: unknown;
+  counted_total: number | null;
+  expected_cash: number | null;
+  z_report: unknown;
 }
 
 export interface SaleLineTable {

@@ -36,6 +36,8 @@ export interface StartOptions {
   readonly logStream?: { write(line: string): void };
   /** Serve the built dashboards from here (default: @keel/dashboards' dist when built). */
   readonly dashboardsDist?: string | null;
+  /** Serve the built terminal from here (default: @keel/terminal-ui's dist when built). */
+  readonly terminalDist?: string | null;
   /** Start the API without listening (for app.inject). */
   readonly listen?: boolean;
 }
@@ -44,6 +46,15 @@ async function defaultDashboardsDist(): Promise<string | undefined> {
   try {
     const { dashboardsDist } = await import('@keel/dashboards/dist-path');
     return existsSync(path.join(dashboardsDist, 'index.html')) ? dashboardsDist : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function defaultTerminalDist(): Promise<string | undefined> {
+  try {
+    const { terminalDist } = await import('@keel/terminal-ui/dist-path');
+    return existsSync(path.join(terminalDist, 'index.html')) ? terminalDist : undefined;
   } catch {
     return undefined;
   }
@@ -87,6 +98,16 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     authenticate: authenticator(new TokenVerifier(db), config.trustLoopback),
     sales: { db, reference, currency: config.currency, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
     catalog: { db, reference },
+    cashSessions: { db, storeId: config.storeId, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
+    terminal: {
+      db,
+      reference,
+      storeId: config.storeId,
+      offline: { maxSaleTotal: config.terminalOfflineMaxSale, tenders: config.terminalOfflineTenders, maxHours: config.terminalOfflineMaxHours },
+      cashRounding: config.terminalCashRounding,
+      audit: async (e) => void (await auditSafely(db, e, app)),
+    },
+    terminalDist: options.terminalDist === null ? undefined : (options.terminalDist ?? (await defaultTerminalDist())),
     dashboards: { warehouse, feed, reference, currency: config.currency },
     health: async () => {
       const [pgOk, whOk, backlog] = await Promise.all([

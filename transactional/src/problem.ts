@@ -24,6 +24,13 @@ export const PROBLEMS = {
   'sale.discount_invalid': { status: 422, title: 'A discount is out of range' },
   'sale.id_conflict': { status: 422, title: 'This sale id was already used for a different sale' },
   'sale.store_unknown': { status: 404, title: 'No such store' },
+  'refund.original_not_found': { status: 422, title: 'The sale to refund does not exist in this store' },
+  'refund.exceeds_sold': { status: 422, title: 'A refund cannot return more than was sold' },
+  'refund.invalid': { status: 422, title: 'A refund has only negative lines of products on the original sale' },
+  'cash_session.not_found': { status: 404, title: 'No such cash session' },
+  'cash_session.already_open': { status: 409, title: 'This till already has an open cash session' },
+  'cash_session.closed': { status: 409, title: 'This cash session is already closed' },
+  'approval.insufficient': { status: 403, title: 'The approver may not give a discount this large' },
   'service.unavailable': { status: 503, title: 'A backend is unavailable; retry shortly' },
   internal: { status: 500, title: 'Something went wrong on the server' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -43,6 +43,7 @@ export const SaleRequestSchema = Type.Object(
       { minItems: 1, maxItems: 20 },
     ),
     expectedTotal: Type.Optional(Amount),
+    refund: Type.Optional(Type.Object({ of: Uuid, reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );

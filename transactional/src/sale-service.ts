@@ -7,6 +7,7 @@ import type { Database } from './database.js';
 import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
+import { checkRefund, checkRefundAmounts } from './refund-check.js';
 
 /** What the API answers for a sale, the same on the first post and on every replay. */
 export interface SaleResult {
@@ -75,7 +76,8 @@ export async function recordSale(
     const replay = await findReplay(deps.db, req.id, requestSha);
     if (replay) return { sale: replay, replayed: true };
   }
-  if (req.lines.some((l) => l.quantityMilli < 0) && !can(principal, 'sales.refund')) throw new Problem('sale.refund_not_permitted');
+  if ((req.refund || req.lines.some((l) => l.quantityMilli < 0)) && !can(principal, 'sales.refund')) throw new Problem('sale.refund_not_permitted');
+  const refund = await checkRefund(deps.db, req);
   const products = found.filter((p) => p.id !== null);
   const byId = new Map(products.map((p) => [p.id, p]));
   const missing = productIds.filter((id) => !byId.get(id)?.active);
@@ -86,7 +88,8 @@ export async function recordSale(
     const p = byId.get(l.productId);
     const tax = p ? await deps.reference.taxClass(p.tax_class) : undefined;
     if (!p || !tax) throw new Problem('sale.unknown_product', `product ${l.productId} has no usable tax class`);
-    cartLines.push({ quantityMilli: l.quantityMilli, unitPrice: money(p.price), tax, discount: l.discount });
+    const unitPrice = refund?.unitPrices.get(l.productId) ?? p.price;
+    cartLines.push({ quantityMilli: l.quantityMilli, unitPrice: money(unitPrice), tax, discount: l.discount });
   }
   let totals: ReturnType<typeof cartTotals>;
   try {
@@ -119,7 +122,7 @@ export async function recordSale(
       product_id: p.id,
       sku: p.sku,
       quantity_milli: l.quantityMilli,
-      unit_price: p.price,
+      unit_price: (cartLines[i] as CartLineInput).unitPrice as number,
       gross: t.gross,
       discount: t.discount,
       net: t.net,
@@ -129,6 +132,7 @@ export async function recordSale(
       tax_code: (cartLines[i] as CartLineInput).tax.code,
     };
   });
+  if (refund) checkRefundAmounts(req, lines, refund.sold);
   const tenders = req.tenders.map((t, i) => ({ sale_id: req.id, tender_no: i + 1, kind: t.kind, amount: t.amount, reference: t.reference ?? null }));
 
   const recordedAt = deps.now();
@@ -157,9 +161,9 @@ export async function recordSale(
   const { rows } = await sql<{ inserted: number }>`
     WITH s AS (
       INSERT INTO sales (id, store_id, register_id, cashier_id, occurred_at, recorded_at, business_day, business_hour, request_sha256,
-        gross, discount, tax, net, total, change_due, request_id)
+        gross, discount, tax, net, total, change_due, request_id, refund_of)
       VALUES (${req.id}, ${req.storeId}, ${req.registerId ?? null}, ${principal.id}, ${occurredAt}, ${recordedAt}, ${day}, ${hour}, ${requestSha},
-        ${totals.gross}, ${totals.discount}, ${totals.tax}, ${totals.net}, ${totals.total}, ${settled.change}, ${requestId})
+        ${totals.gross}, ${totals.discount}, ${totals.tax}, ${totals.net}, ${totals.total}, ${settled.change}, ${requestId}, ${req.refund?.of ?? null})
       ON CONFLICT (id) DO NOTHING
       RETURNING id
     ), l AS (
@@ -184,6 +188,15 @@ export async function recordSale(
     const again = await findReplay(deps.db, req.id, requestSha);
     if (again) return { sale: again, replayed: true };
     throw new Error(`sale ${req.id} was neither inserted nor found`);
+  }
+  if (req.refund) {
+    await deps.audit({
+      actor: principal.id,
+      action: 'sale.refund',
+      subject: req.id,
+      detail: { refundOf: req.refund.of, reason: req.refund.reason, total: totals.total, tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })) },
+      requestId,
+    });
   }
   return {
     replayed: false,

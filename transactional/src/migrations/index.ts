@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0006 from './0006-cash-sessions.js';
 
 export interface Migration {
   readonly version: number;
@@ -8,4 +9,7 @@ export interface Migration {
 }
 
 /** Numbered, forward-only. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: m0001.up }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', up: m0001.up },
+  { version: 6, name: 'cash-sessions', up: m0006.up },
+];

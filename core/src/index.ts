@@ -1,5 +1,6 @@
 export * from './business-time.js';
 export * from './cart-totals.js';
+export * from './cash-rounding.js';
 export * from './events.js';
 export * from './ids.js';
 export * from './money.js';

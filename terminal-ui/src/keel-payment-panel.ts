@@ -88,6 +88,14 @@ export class KeelPaymentPanel extends LitElement {
     this.amountInput.focus();
   }
 
+  /** Enter in the amount field: take it as cash, or complete the sale once it is settled. */
+  #amountKey(e: KeyboardEvent) {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    if (settleTenders(this.total, this.tenders).ok) this.#complete();
+    else this.#add('cash');
+  }
+
   #complete() {
     const settled = settleTenders(this.total, this.tenders);
     if (!settled.ok) {
@@ -117,7 +125,7 @@ export class KeelPaymentPanel extends LitElement {
       }
       <div class="grid">
         <label for="amount">Amount<input id="amount" inputmode="decimal" autocomplete="off" .value=${(Math.max(left, 0) / 100).toFixed(2)}
-          @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && ((e.preventDefault(), settled ? this.#complete() : this.#add('cash')))} /></label>
+          @keydown=${this.#amountKey} /></label>
         <button @click=${() => this.#add('cash')} ?disabled=${!this.allowed.includes('cash')}>Cash</button>
         <label for="ref">Card terminal ref.<input id="ref" autocomplete="off" /></label>
         <label for="last4">Card last 4 digits<input id="last4" inputmode="numeric" maxlength="4" autocomplete="off" /></label>

@@ -1,6 +1,7 @@
 import { type CartTotals, formatMoney } from '@keel/core';
 import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
 import type { Cart, CartLine } from './cart.js';
 import { terminalStyles } from './terminal-styles.js';
 
@@ -81,7 +82,7 @@ export class KeelCartView extends LitElement {
     return html`<tr data-testid="cart-line">
       <td class="name"><div>${l.product.name}</div><div class="sku">${l.product.sku} · ${formatMoney(l.product.price, this.currency)}${l.weighed ? ' /kg' : ''}</div></td>
       <td>
-        <input class="qty" aria-label="Quantity of ${l.product.name}" inputmode="decimal" .value=${qty}
+        <input class="qty" aria-label="Quantity of ${l.product.name}" inputmode="decimal" .value=${live(qty)}
           @change=${(e: Event) => {
             const v = Number((e.target as HTMLInputElement).value.replace(',', '.'));
             if (Number.isFinite(v) && v > 0) this.#change({ key: l.key, quantityMilli: Math.round(v * 1000) });
@@ -89,7 +90,7 @@ export class KeelCartView extends LitElement {
           }} />
       </td>
       <td class="disc">
-        <input class="disc" aria-label="Discount % on ${l.product.name}" inputmode="decimal" .value=${String(bp)}
+        <input class="disc" aria-label="Discount % on ${l.product.name}" inputmode="decimal" .value=${live(String(bp))}
           @change=${(e: Event) => {
             const v = Number((e.target as HTMLInputElement).value.replace(',', '.'));
             if (Number.isFinite(v) && v >= 0 && v <= 100) this.#change({ key: l.key, discountBp: Math.round(v * 100) });

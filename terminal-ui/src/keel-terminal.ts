@@ -1,6 +1,7 @@
 import { type CartTotals, formatMoney, type SaleTender } from '@keel/core';
 import { css, html, LitElement } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
 import { parseScan } from './barcode.js';
 import { addLine, type Cart, largestDiscountBp, newCart, saleRequest, totalsOf, updateLine, voidLine } from './cart.js';
 import type { LineChange } from './keel-cart-view.js';
@@ -378,7 +379,7 @@ export class KeelTerminal extends LitElement {
       <aside class="panel" aria-label="Totals and actions">
         <p>Total <span class="total money" data-testid="total">${formatMoney(t?.total ?? 0, cur)}</span></p>
         <p>Tax ${formatMoney(t?.tax ?? 0, cur)} · Discount ${formatMoney(t?.discount ?? 0, cur)}</p>
-        <label for="orderdisc">Discount on the whole sale %<input id="orderdisc" inputmode="decimal" autocomplete="off" .value=${String(orderBp)}
+        <label for="orderdisc">Discount on the whole sale %<input id="orderdisc" inputmode="decimal" autocomplete="off" .value=${live(String(orderBp))}
           @change=${(e: Event) => {
             const v = Number((e.target as HTMLInputElement).value.replace(',', '.'));
             if (Number.isFinite(v) && v >= 0 && v <= 100) this.#setDiscount('order', Math.round(v * 100));

@@ -1,0 +1,62 @@
+import type { Page } from 'playwright-core';
+
+/** A cashier at the terminal, driven through the page as a person (or a scanner) would. */
+export class TerminalDriver {
+  constructor(readonly page: Page) {}
+
+  async signIn(token: string, registerId = 'till-1') {
+    await this.page.getByLabel('Till key').fill(token);
+    await this.page.getByLabel('Till name').fill(registerId);
+    await this.page.getByLabel('Till name').press('Enter');
+  }
+
+  /** A keyboard-wedge scanner: digits typed fast, then Enter, wherever the focus is. */
+  async scan(code: string) {
+    await this.page.keyboard.type(code);
+    await this.page.keyboard.press('Enter');
+  }
+
+  async search(text: string) {
+    const box = this.page.getByLabel('Scan or search (name, SKU, code)');
+    await box.click();
+    await box.pressSequentially(text, { delay: 60 });
+    await this.page.getByRole('option').first().waitFor();
+    await box.press('Enter');
+  }
+
+  message() {
+    return this.page.getByTestId('message').textContent();
+  }
+
+  /** Pays with the given tenders (amounts in minor units) and returns the receipt's total text. */
+  async pay(tenders: Array<{ kind: 'cash' | 'card'; amount: number; ref?: string; last4?: string }>) {
+    await this.page.getByTestId('pay').click();
+    const amount = this.page.getByLabel('Amount');
+    for (const t of tenders) {
+      await amount.fill((t.amount / 100).toFixed(2));
+      if (t.kind === 'card') {
+        await this.page.getByLabel('Card terminal ref.').fill(t.ref ?? 'T1');
+        await this.page.getByLabel('Card last 4 digits').fill(t.last4 ?? '4242');
+        await this.page.getByRole('button', { name: 'Card', exact: true }).click();
+      } else {
+        await this.page.getByRole('button', { name: 'Cash', exact: true }).click();
+      }
+    }
+    await this.page.getByTestId('complete').click();
+    await this.page.getByTestId('receipt').waitFor();
+    const id = (await this.page.getByTestId('receipt-id').textContent())?.trim() ?? '';
+    await this.page.getByTestId('new-sale').click();
+    return id;
+  }
+
+  async total(): Promise<number> {
+    return parseMoney((await this.page.getByTestId('total').textContent()) ?? '');
+  }
+}
+
+/** "€1,234.56" or "-€3.20" -> minor units. */
+export function parseMoney(text: string): number {
+  const negative = /-|−/.test(text);
+  const digits = text.replace(/[^0-9]/g, '');
+  return (negative ? -1 : 1) * Number(digits || '0');
+}

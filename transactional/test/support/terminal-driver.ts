@@ -32,6 +32,9 @@ export class TerminalDriver {
   async pay(tenders: Array<{ kind: 'cash' | 'card'; amount: number; ref?: string; last4?: string }>) {
     await this.page.getByTestId('pay').click();
     const amount = this.page.getByLabel('Amount');
+    await amount.waitFor({ timeout: 5_000 }).catch(async (e: unknown) => {
+      throw new Error(`no payment screen; the terminal says: ${await this.message()} (${(e as Error).message})`);
+    });
     for (const t of tenders) {
       await amount.fill((t.amount / 100).toFixed(2));
       if (t.kind === 'card') {

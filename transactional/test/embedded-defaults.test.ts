@@ -1,6 +1,7 @@
 import { dailyTotals } from '@keel/warehouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeelServer, startKeel } from '../src/keel-server.js';
+import { MIGRATIONS } from '../src/migrations/index.js';
 import { eventually, pgDailyFigures } from './support/pg-figures.js';
 import { makeSale, seededRandom, TAX } from './support/sale-maker.js';
 import { tempDataDir, testConfig } from './support/test-env.js';
@@ -25,7 +26,7 @@ describe('embedded defaults', () => {
     const health = await fetch(`${server.url}/health`).then((r) => r.json());
     expect(health).toMatchObject({
       ok: true,
-      schemaVersion: 1,
+      schemaVersion: MIGRATIONS.at(-1)?.version,
       backends: { database: { kind: 'pglite', ok: true }, eventStream: { kind: 'in-process', ok: true }, warehouse: { kind: 'chdb', ok: true } },
     });
   });

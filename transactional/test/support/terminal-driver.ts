@@ -11,17 +11,28 @@ export class TerminalDriver {
   }
 
   /** A keyboard-wedge scanner: digits typed fast, then Enter, wherever the focus is. */
-  async scan(code: string) {
+  async scan(code: string, expectAdded = true) {
+    const before = await this.total();
+    const lines = await this.page.getByTestId('cart-line').count();
     await this.page.keyboard.type(code);
     await this.page.keyboard.press('Enter');
+    if (!expectAdded) return;
+    // The line is on screen before the next key: wait for it rather than race the render.
+    for (let i = 0; i < 100; i++) {
+      if ((await this.total()) !== before || (await this.page.getByTestId('cart-line').count()) !== lines) return;
+      await this.page.waitForTimeout(20);
+    }
+    throw new Error(`scanning ${code} added nothing; the terminal says: ${await this.message()}`);
   }
 
   async search(text: string) {
+    const lines = await this.page.getByTestId('cart-line').count();
     const box = this.page.getByLabel('Scan or search (name, SKU, code)');
     await box.click();
     await box.pressSequentially(text, { delay: 60 });
     await this.page.getByRole('option').first().waitFor();
     await box.press('Enter');
+    await this.page.getByTestId('cart-line').nth(lines).waitFor();
   }
 
   message() {

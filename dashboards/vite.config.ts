@@ -8,5 +8,9 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
+    rollupOptions: {
+      // The live dashboard, and the back office (sign-in, first-run owner, users, audit, a small till).
+      input: { dashboards: 'index.html', admin: 'admin/index.html' },
+    },
   },
 });

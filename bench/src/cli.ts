@@ -1,9 +1,17 @@
 import { formatJson, formatReport } from './bench-result.js';
 import type { Scenario } from './scenario.js';
+import { catalogSearch } from './scenarios/catalog-search.js';
 import { checkout } from './scenarios/checkout.js';
+import { importScenario } from './scenarios/import.js';
+import { terminalCatalog } from './scenarios/terminal-catalog.js';
 
 /** `npm run bench -- <scenario> [--quick] [--json]` */
-const SCENARIOS: Readonly<Record<string, Scenario>> = { checkout };
+const SCENARIOS: Readonly<Record<string, Scenario>> = {
+  checkout,
+  import: importScenario,
+  'catalog-search': catalogSearch,
+  'terminal-catalog': terminalCatalog,
+};
 const FLAGS = new Set(['--quick', '--json']);
 
 function usage(): string {

@@ -68,6 +68,8 @@ export class KeelProcess {
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: options.logLevel ?? 'warn',
+      // The bench drives the API from this machine as the owner; people and tills are not what it measures.
+      TRUST_LOOPBACK: 'true',
       ...options.env,
     };
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'transactional/src/main.ts'], {

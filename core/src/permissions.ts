@@ -24,6 +24,7 @@ export const PERMISSIONS = [
   'exports.run',
   'backups.run',
   'jobs.manage',
+  'metrics.read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

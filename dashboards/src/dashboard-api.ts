@@ -73,6 +73,10 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) throw err;
     throw new ApiProblem('Cannot reach the Keel server', 0, 'NETWORK', String(err));
   }
+  if (res.status === 401) {
+    // Not signed in (or the session ended): the back office signs in and comes back.
+    location.assign('/dashboards/admin/');
+  }
   if (!res.ok) throw await problemFrom(res);
   return (await res.json()) as T;
 }

@@ -4,17 +4,24 @@ import type { Kysely } from 'kysely';
 import { sha256Hex } from './canonical-json.js';
 import type { Database } from './database.js';
 import { builtInPrincipal, type Principal } from './principal.js';
+import { principalForUser } from './roles.js';
 
 /**
- * Bearer tokens for tills, scripts and tests until people sign in with passwords (the
- * people-and-trust work). Only the sha256 of a token is stored; the token is shown once.
+ * API tokens for scripts and integrations: a bearer token acting either as a user (with that user's
+ * role and stores) or with a built-in role in every store. Only the sha256 of a token is stored;
+ * the token is shown once.
  */
-export async function createApiToken(db: Kysely<Database>, name: string, role: BuiltInRole): Promise<string> {
-  if (!isBuiltInRole(role)) throw new RangeError(`unknown role ${role}`);
+export async function createApiToken(db: Kysely<Database>, name: string, holder: BuiltInRole | { userId: number }): Promise<string> {
+  if (typeof holder === 'string' && !isBuiltInRole(holder)) throw new RangeError(`unknown role ${holder}`);
   const token = `keel_${randomBytes(24).toString('base64url')}`;
   await db
     .insertInto('api_tokens')
-    .values({ name, role, token_sha256: sha256Hex(token) })
+    .values({
+      name,
+      role: typeof holder === 'string' ? holder : null,
+      user_id: typeof holder === 'string' ? null : holder.userId,
+      token_sha256: sha256Hex(token),
+    })
     .execute();
   return token;
 }
@@ -34,8 +41,14 @@ export class TokenVerifier {
     const hash = sha256Hex(token);
     const hit = this.#cache.get(hash);
     if (hit && Date.now() - hit.at < this.#ttlMs) return hit.principal;
-    const row = await this.#db.selectFrom('api_tokens').select(['id', 'name', 'role']).where('token_sha256', '=', hash).executeTakeFirst();
-    const principal: Principal | null = row && isBuiltInRole(row.role) ? builtInPrincipal(`token:${row.id}`, row.name, row.role, 'token') : null;
+    const row = await this.#db.selectFrom('api_tokens').select(['id', 'name', 'role', 'user_id']).where('token_sha256', '=', hash).executeTakeFirst();
+    let principal: Principal | null = null;
+    if (row?.user_id != null) {
+      const user = await this.#db.selectFrom('users').selectAll().where('id', '=', row.user_id).where('active', '=', true).executeTakeFirst();
+      principal = user ? await principalForUser(this.#db, user, 'token') : null;
+    } else if (row && isBuiltInRole(row.role)) {
+      principal = builtInPrincipal(`token:${row.id}`, row.name, row.role, 'token');
+    }
     if (this.#cache.size > 10_000) this.#cache.clear();
     this.#cache.set(hash, { principal, at: Date.now() });
     return principal;

@@ -2,20 +2,31 @@ import { randomUUID } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { auditRoutes } from './audit-routes.js';
+import { type AuthDeps, authRoutes } from './auth-routes.js';
+import { findCardNumber } from './card-number.js';
 import { type CashSessionDeps, cashSessionRoutes } from './cash-session-routes.js';
+import { catalogFileRoutes } from './catalog-file-routes.js';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
+import { type KeelMetrics, registerMetrics } from './metrics.js';
 import { Problem } from './problem.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
+import { stockRoutes } from './stock-routes.js';
 import { type TerminalDeps, terminalRoutes } from './terminal-routes.js';
+import { type TillDeps, tillRoutes } from './till-routes.js';
+import { type UserDeps, userRoutes } from './user-routes.js';
 
 export interface AppDeps {
   readonly sales: SaleServiceDeps;
   readonly catalog: CatalogDeps;
   readonly dashboards: DashboardDeps;
   readonly authenticate: Authenticate;
+  readonly auth: AuthDeps;
+  readonly users: UserDeps;
+  readonly tills: TillDeps;
   readonly health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
   readonly cashSessions: CashSessionDeps;
   readonly terminal: TerminalDeps;
@@ -24,6 +35,8 @@ export interface AppDeps {
   readonly terminalDist: string | undefined;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['logger'];
+  /** Prometheus metrics; when given, requests are timed and GET /metrics is served. */
+  readonly metrics?: KeelMetrics;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -75,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       request.log.info({ problem: problem.code }, 'request refused');
     }
     if (problem.status === 503) reply.header('retry-after', '2');
+    if (problem.status === 429 && typeof problem.extra?.retryAfterSeconds === 'number') reply.header('retry-after', String(problem.extra.retryAfterSeconds));
     reply.code(problem.status).type('application/problem+json').send(problem.toJSON());
   });
   app.setNotFoundHandler((request, reply) => {
@@ -83,8 +97,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .type('application/problem+json')
       .send(new Problem('route.not_found', `${request.method} ${request.url.split('?')[0]}`).toJSON());
   });
+  // Keel never takes a card number, in any field: refused before anything is stored or logged.
+  app.addHook('preValidation', async (request) => {
+    if (request.body !== undefined && request.body !== null && typeof request.body === 'object') {
+      const at = findCardNumber(request.body);
+      if (at) throw new Problem('request.card_number', `${at} holds a card number pattern`);
+    }
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    reply.header('cross-origin-opener-policy', 'same-origin');
+    reply.header('cross-origin-resource-policy', 'same-origin');
+    reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+    if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000');
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
@@ -95,14 +121,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   enforceRoutePermissions(app, deps.authenticate);
+  if (deps.metrics) registerMetrics(app, deps.metrics);
 
   app.get('/health', { config: { permission: 'public' } }, async (_request, reply) => {
     const report = await deps.health();
     reply.code(report.ok ? 200 : 503);
     return report;
   });
+  await app.register(authRoutes, { deps: deps.auth });
+  await app.register(userRoutes, { deps: deps.users });
+  await app.register(tillRoutes, { deps: deps.tills });
+  await app.register(auditRoutes, { deps: { db: deps.auth.db } });
   await app.register(saleRoutes, { deps: deps.sales });
   await app.register(catalogRoutes, { deps: deps.catalog });
+  await app.register(catalogFileRoutes, { db: deps.catalog.db });
+  await app.register(stockRoutes, { db: deps.catalog.db });
   await app.register(dashboardRoutes, { deps: deps.dashboards });
   await app.register(cashSessionRoutes, { deps: deps.cashSessions });
   await app.register(terminalRoutes, { deps: deps.terminal });
@@ -130,6 +163,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await scope.register(fastifyStatic, { root, prefix: '/dashboards/', wildcard: false, index: ['index.html'] });
       scope.get('/', (_request, reply) => reply.redirect('/dashboards/'));
       scope.get('/dashboards', (_request, reply) => reply.redirect('/dashboards/'));
+      scope.get('/admin', (_request, reply) => reply.redirect('/dashboards/admin/'));
+      scope.get('/admin/', (_request, reply) => reply.redirect('/dashboards/admin/'));
     });
   }
   return app;

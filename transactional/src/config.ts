@@ -29,8 +29,12 @@ export interface KeelConfig {
   readonly relayIdleMs: number;
   /** Largest request body accepted, bytes. */
   readonly bodyLimit: number;
-  /** Requests from this machine (loopback) act as the store owner; others need a bearer token. */
+  /** Requests from this machine (loopback) act as the store owner. Off by default: people sign in. */
   readonly trustLoopback: boolean;
+  /** A session ends after this many minutes without a request. */
+  readonly sessionIdleMinutes: number;
+  /** Sign-in attempts (password or PIN) allowed per client address per minute. */
+  readonly signInRatePerMinute: number;
   readonly logLevel: string;
   /** Checkout terminal offline limits: largest sale (minor units), tenders allowed, hours without the server. */
   readonly terminalOfflineMaxSale: number;
@@ -38,6 +42,14 @@ export interface KeelConfig {
   readonly terminalOfflineMaxHours: number;
   /** Cash totals rounded to this many minor units at the till (1 = none, 5 = to 0.05). */
   readonly terminalCashRounding: number;
+  /** Where backups go (pre-migration backups too); default DATA_DIR/backups. */
+  readonly backupDir: string;
+  /** Below this much free space on the data volume, Keel refuses uploads and backups and alerts. */
+  readonly diskMinFreeBytes: number;
+  /** On SIGTERM, exit within this bound even if something hangs. */
+  readonly shutdownTimeoutMs: number;
+  /** The TLS certificate in front of Keel (reverse proxy), checked by `keel doctor` for expiry. */
+  readonly tlsCertFile: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -92,6 +104,12 @@ function tenderKinds(raw: string): TenderKind[] {
   return kinds as TenderKind[];
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+function logLevel(raw: string): string {
+  if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
 /** Read and check the configuration; throws ConfigError with the offending variable named. */
 export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig> = {}): KeelConfig {
   const prefix = env.NATS_SUBJECT_PREFIX ?? 'keel';
@@ -116,12 +134,18 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     relayBatchRows: int(env, 'RELAY_BATCH_ROWS', 500, 1, 100_000),
     relayIdleMs: int(env, 'RELAY_IDLE_MS', 50, 1, 60_000),
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
-    trustLoopback: bool(env, 'TRUST_LOOPBACK', true),
-    logLevel: env.LOG_LEVEL || 'info',
     terminalOfflineMaxSale: int(env, 'TERMINAL_OFFLINE_MAX_SALE', 50_000, 0, 1_000_000_000),
     terminalOfflineTenders: tenderKinds(env.TERMINAL_OFFLINE_TENDERS ?? 'cash,card'),
     terminalOfflineMaxHours: int(env, 'TERMINAL_OFFLINE_MAX_HOURS', 24, 0, 24 * 30),
     terminalCashRounding: int(env, 'TERMINAL_CASH_ROUNDING', 1, 1, 100),
+    trustLoopback: bool(env, 'TRUST_LOOPBACK', false),
+    sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+    signInRatePerMinute: int(env, 'SIGN_IN_RATE_PER_MINUTE', 30, 1, 10_000),
+    logLevel: logLevel(env.LOG_LEVEL || 'info'),
+    backupDir: path.resolve(cwd, env.BACKUP_DIR || path.join(env.DATA_DIR || 'data', 'backups')),
+    diskMinFreeBytes: int(env, 'DISK_MIN_FREE_MB', 2048, 0, 100_000_000) * 1024 * 1024,
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 300_000),
+    tlsCertFile: env.TLS_CERT_FILE ? path.resolve(cwd, env.TLS_CERT_FILE) : undefined,
     ...overrides,
   };
   if (!/^[A-Z]{3}$/.test(config.currency)) throw new ConfigError('CURRENCY must be a three-letter ISO 4217 code');

@@ -6,6 +6,9 @@ export interface Database {
   stores: { id: number; name: string; time_zone: string; currency: string };
   tax_classes: { code: string; name: string; basis_points: number; inclusive: boolean };
   products: ProductTable;
+  product_barcodes: { barcode: string; product_id: number; kind: string };
+  categories: { id: Generated<number>; parent_id: number | null; name: string; path: string };
+  brands: { id: Generated<number>; name: string };
   sales: SaleTable;
   sale_lines: SaleLineTable;
   sale_tenders: { sale_id: string; tender_no: number; kind: string; amount: number; reference: string | null };
@@ -16,21 +19,69 @@ export interface Database {
     quantity_milli: number;
     reason: string;
     sale_id: string | null;
+    note: ColumnType<string | null, string | null | undefined, never>;
+    actor: ColumnType<string | null, string | null | undefined, never>;
     created_at: ColumnType<Date, Date | undefined, never>;
   };
   outbox: OutboxTable;
-  api_tokens: { id: Generated<number>; name: string; token_sha256: string; role: string; created_at: ColumnType<Date, never, never> };
+  api_tokens: {
+    id: Generated<number>;
+    name: string;
+    token_sha256: string;
+    role: string | null;
+    user_id: number | null;
+    created_at: ColumnType<Date, never, never>;
+  };
   cash_sessions: CashSessionTable;
   audit_log: {
     id: Generated<number>;
-    at: ColumnType<Date, never, never>;
+    at: ColumnType<Date, Date, never>;
     actor: string;
     action: string;
     subject: string | null;
     detail: unknown;
     request_id: string | null;
+    prev_hash: string;
+    hash: string;
+  };
+  roles: { name: string; permissions: string[]; max_discount_bp: number; created_at: ColumnType<Date, never, never> };
+  users: UserTable;
+  sign_in_failures: { key: string; failures: number; locked_until: Date | null };
+  tills: {
+    id: Generated<number>;
+    name: string;
+    store_id: number;
+    key_sha256: string;
+    enrolled_by: number | null;
+    revoked_at: Date | null;
+    created_at: ColumnType<Date, never, never>;
+  };
+  sessions: {
+    token_sha256: string;
+    user_id: number;
+    csrf_token: string;
+    till_id: number | null;
+    created_at: ColumnType<Date, never, never>;
+    last_seen_at: ColumnType<Date, Date | undefined, Date>;
   };
 }
+
+export interface UserTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string;
+  role: string;
+  /** NULL: every store. */
+  store_ids: number[] | null;
+  /** NULL: the role's limit. */
+  max_discount_bp: number | null;
+  password_hash: string | null;
+  pin_hash: string | null;
+  active: Generated<boolean>;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date>;
+}
+export type UserRow = Selectable<UserTable>;
 
 export interface ProductTable {
   id: Generated<number>;
@@ -41,6 +92,13 @@ export interface ProductTable {
   cost: number;
   tax_class: string;
   active: Generated<boolean>;
+  description: Generated<string>;
+  category_id: number | null;
+  brand_id: number | null;
+  unit: Generated<'piece' | 'weight'>;
+  parent_id: number | null;
+  variant: string | null;
+  catalog_seq: Generated<number>;
   version: Generated<number>;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;

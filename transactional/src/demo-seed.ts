@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { businessTime, type CartLineInput, cartTotals, money, type SaleRequest, type TaxRate } from '@keel/core';
+import { businessTime, type CartLineInput, cartTotals, money, type SaleRequest, seededRandom, type TaxRate } from '@keel/core';
 
 /** Sends one JSON request to Keel (over HTTP or in-process) and returns status and body. */
 export type ApiCall = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ status: number; body: ApiBody }>;
@@ -49,11 +49,7 @@ export interface SeedOptions {
 
 /** A demo store: a small catalog of everyday products and `days` of sales with a weekly and daily rhythm. */
 export async function seedDemo(api: ApiCall, opts: SeedOptions): Promise<{ products: number; sales: number }> {
-  let rand = 42;
-  const random = () => {
-    rand = (rand * 1103515245 + 12345) % 2147483648;
-    return rand / 2147483648;
-  };
+  const random = seededRandom(42);
   const products: Array<{ id: number; price: number; tax: TaxRate; weighed: boolean }> = [];
   let n = 0;
   for (const c of CATEGORIES) {

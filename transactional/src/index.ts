@@ -1,6 +1,9 @@
 export { createApiToken } from './api-tokens.js';
+export { type ExportFormat, type ExportKind, exportData } from './catalog-export.js';
+export { type ImportReport, importCatalog } from './catalog-import.js';
 export { ConfigError, type KeelConfig, readConfig } from './config.js';
 export type { Database } from './database.js';
+export { DEMO_CATALOG_HEADER, demoCatalogCsv, demoProductLine } from './demo-catalog.js';
 export { type KeelServer, type StartOptions, startKeel } from './keel-server.js';
 export { migrate, schemaVersion } from './migrate.js';
 export { openDatabase } from './open-database.js';

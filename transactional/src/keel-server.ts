@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { EventLoader, ensureStream, InProcessBus, JetStreamLoader, NatsPublisher, type OutboxDatabase, OutboxRelay, outboxBacklog } from '@keel/ingest';
 import { openWarehouse, type Warehouse } from '@keel/warehouse';
@@ -12,10 +12,16 @@ import { type AuditEntry, appendAudit } from './audit-log.js';
 import { authenticator } from './authenticate.js';
 import type { KeelConfig } from './config.js';
 import type { Database } from './database.js';
+import { backupDatabase } from './database-backup.js';
+import { DiskGuard } from './disk-guard.js';
 import { LiveFeed } from './live-feed.js';
-import { migrate } from './migrate.js';
+import { KeelMetrics } from './metrics.js';
+import { schemaVersion as currentSchemaVersion, migrate, pendingMigrations } from './migrate.js';
+import type { Migration } from './migrations/index.js';
 import { openDatabase } from './open-database.js';
 import { ReferenceData } from './reference-data.js';
+import { SessionStore } from './sessions.js';
+import { RateLimiter, SignInLockout } from './sign-in-lockout.js';
 
 export interface KeelServer {
   readonly app: FastifyInstance;
@@ -23,6 +29,8 @@ export interface KeelServer {
   readonly db: Kysely<Database>;
   readonly warehouse: Warehouse;
   readonly schemaVersion: number;
+  readonly metrics: KeelMetrics;
+  readonly disk: DiskGuard;
   /** Stop and start the event pipeline (relay and loader) without touching the API. */
   stopPipeline(): Promise<void>;
   startPipeline(): Promise<void>;
@@ -40,6 +48,8 @@ export interface StartOptions {
   readonly terminalDist?: string | null;
   /** Start the API without listening (for app.inject). */
   readonly listen?: boolean;
+  /** The migration set to run (default: all of Keel's); upgrade tests pass their own. */
+  readonly migrations?: readonly Migration[];
 }
 
 async function defaultDashboardsDist(): Promise<string | undefined> {
@@ -69,7 +79,28 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   };
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   const { db } = database;
-  const schemaVersion = await migrate(db);
+  mkdirSync(config.dataDir, { recursive: true });
+  let lowDiskAlert: (what: string) => void = () => {};
+  const disk = new DiskGuard(config.dataDir, config.diskMinFreeBytes, (space, what) => lowDiskAlert(`${what}: ${space.freeBytes} bytes free`));
+  // An upgrade: back the database up before the first pending migration touches it. No backup, no migration.
+  const jobs: Array<{ job: string; ok: boolean }> = [];
+  let schemaVersion: number;
+  try {
+    const pending = await pendingMigrations(db, options.migrations);
+    const from = await currentSchemaVersion(db);
+    if (pending.length > 0 && from > 0) {
+      try {
+        await backupDatabase(database.backupSource, config.backupDir, { reason: 'pre-migration', schemaVersion: from, guard: disk });
+        jobs.push({ job: 'backup', ok: true });
+      } catch (e) {
+        throw new Error(`refusing to migrate from schema version ${from}: the backup before migrating failed: ${(e as Error).message}`);
+      }
+    }
+    schemaVersion = await migrate(db, options.migrations);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
   await db
     .insertInto('stores')
     .values({ id: config.storeId, name: config.storeName, time_zone: config.timeZone, currency: config.currency })
@@ -81,7 +112,11 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
 
   const feed = new LiveFeed();
   const reference = new ReferenceData(db);
-  const loader = new EventLoader(warehouse, (storeIds) => feed.publish(storeIds));
+  let lastWarehouseLoad: number | null = null;
+  const loader = new EventLoader(warehouse, (storeIds) => {
+    lastWarehouseLoad = Date.now();
+    feed.publish(storeIds);
+  });
   const outboxDb = db as unknown as Kysely<OutboxDatabase>;
   const names = { stream: config.natsStream, subjectPrefix: config.natsSubjectPrefix, consumer: config.natsConsumer };
 
@@ -91,12 +126,35 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     await ensureStream(await jetstreamManager(nc), names);
   }
 
+  const metrics = new KeelMetrics({
+    schemaVersion,
+    outboxBacklog: () => outboxBacklog(outboxDb).catch(() => null),
+    consumerLag: async () => {
+      if (!nc || nc.isClosed()) return null;
+      try {
+        const info = await (await jetstreamManager(nc)).consumers.info(names.stream, names.consumer);
+        return info.num_pending + info.num_ack_pending;
+      } catch {
+        return null;
+      }
+    },
+    lastWarehouseLoad: () => lastWarehouseLoad,
+    disk: () => disk.check().catch(() => null),
+  });
+  for (const j of jobs) metrics.recordJob(j.job, j.ok);
+
+  const sessions = new SessionStore(db, config.sessionIdleMinutes * 60_000);
+  const lockout = new SignInLockout(db);
   const app = await buildApp({
+    metrics,
     logger,
     bodyLimit: config.bodyLimit,
     dashboardsDist: options.dashboardsDist === null ? undefined : (options.dashboardsDist ?? (await defaultDashboardsDist())),
-    authenticate: authenticator(new TokenVerifier(db), config.trustLoopback),
-    sales: { db, reference, currency: config.currency, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
+    authenticate: authenticator({ db, tokens: new TokenVerifier(db), sessions, trustLoopback: config.trustLoopback }),
+    auth: { db, sessions, lockout, signInLimiter: new RateLimiter(config.signInRatePerMinute, 60_000) },
+    users: { db, sessions },
+    tills: { db, reference },
+    sales: { db, reference, currency: config.currency, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)), lockout },
     catalog: { db, reference },
     cashSessions: { db, storeId: config.storeId, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
     terminal: {
@@ -110,7 +168,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     terminalDist: options.terminalDist === null ? undefined : (options.terminalDist ?? (await defaultTerminalDist())),
     dashboards: { warehouse, feed, reference, currency: config.currency },
     health: async () => {
-      const [pgOk, whOk, backlog] = await Promise.all([
+      const [pgOk, whOk, backlog, space] = await Promise.all([
         sql`SELECT 1`.execute(db).then(
           () => true,
           () => false,
@@ -120,6 +178,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
           () => false,
         ),
         outboxBacklog(outboxDb).catch(() => null),
+        disk.check().catch(() => null),
       ]);
       const busOk = nc ? !nc.isClosed() && nc.info !== undefined : true;
       return {
@@ -131,10 +190,34 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
           warehouse: { kind: warehouse.kind, ok: whOk },
         },
         outboxBacklog: backlog,
+        disk: space && { freeBytes: space.freeBytes, minFreeBytes: disk.minFreeBytes, low: space.low },
       };
     },
   });
 
+  lowDiskAlert = (detail) => {
+    metrics.diskAlerts.inc({ refused: detail.split(':')[0] ?? 'write' });
+    app.log.error({ alert: 'disk.low', detail }, 'data volume nearly full: uploads and backups refused until space is freed');
+  };
+  // Watch the data volume: one error line when it crosses the floor, one info line when it recovers.
+  let wasLow = false;
+  const watchDisk = setInterval(() => {
+    disk.check().then(
+      (space) => {
+        if (space.low !== wasLow) {
+          if (space.low)
+            app.log.error(
+              { alert: 'disk.low', freeBytes: space.freeBytes, minFreeBytes: disk.minFreeBytes },
+              'data volume nearly full: uploads and backups refused',
+            );
+          else app.log.info({ freeBytes: space.freeBytes }, 'data volume has room again');
+        }
+        wasLow = space.low;
+      },
+      () => {},
+    );
+  }, 60_000);
+  watchDisk.unref();
   const onError = (part: string) => (e: unknown) => app.log.warn({ err: { message: (e as Error)?.message } }, `${part} failed; retrying`);
   const relayOpts = { batchRows: config.relayBatchRows, idleMs: config.relayIdleMs, onError: onError('outbox relay') };
   let relay: OutboxRelay;
@@ -189,6 +272,8 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     db,
     warehouse,
     schemaVersion,
+    metrics,
+    disk,
     startPipeline,
     stopPipeline,
     pipeline: {
@@ -204,7 +289,10 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       },
       relayNow: () => relay.relayOnce(),
     },
+    // Graceful stop: refuse new requests (503, connection closed) and finish those in flight, then let the
+    // relay finish its batch and the loader flush and ack its buffer, then close every connection.
     close: async () => {
+      clearInterval(watchDisk);
       await app.close();
       await stopPipeline();
       await nc?.drain();

@@ -13,15 +13,32 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const server = await startKeel(config);
+  let server: Awaited<ReturnType<typeof startKeel>>;
+  try {
+    server = await startKeel(config);
+  } catch (e) {
+    // One plain line (no stack): systemd restarts us, the journal keeps the reason.
+    console.error(JSON.stringify({ level: 50, time: Date.now(), msg: `Keel cannot start: ${(e as Error).message}` }));
+    process.exit(1);
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    server.app.log.info({ signal }, 'Keel stopping');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const started = Date.now();
+    server.app.log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'Keel stopping: refusing new requests, finishing those in flight');
+    const force = setTimeout(() => {
+      server.app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'Keel did not stop in time; exiting anyway');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
     force.unref();
-    await server.close();
+    try {
+      await server.close();
+    } catch (e) {
+      server.app.log.error({ err: { message: (e as Error).message } }, 'error while stopping');
+      process.exit(1);
+    }
+    server.app.log.info({ ms: Date.now() - started }, 'Keel stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

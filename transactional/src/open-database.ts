@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
+import type { BackupSource } from './database-backup.js';
 import { PGlitePool } from './pglite-pool.js';
 
 export interface OpenDatabase {
@@ -10,6 +11,8 @@ export interface OpenDatabase {
   readonly kind: 'postgresql' | 'pglite';
   /** Where it is, without credentials, for logs and /health. */
   readonly describe: string;
+  /** What `backupDatabase` dumps. */
+  readonly backupSource: BackupSource;
 }
 
 const INT8 = 20;
@@ -38,10 +41,16 @@ export async function openDatabase(opts: { databaseUrl: string | undefined; data
       db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
       kind: 'postgresql',
       describe: `${u.hostname}:${u.port || 5432}${u.pathname}`,
+      backupSource: { kind: 'postgresql', url: opts.databaseUrl },
     };
   }
   const dir = path.join(opts.dataDir, 'postgres');
   mkdirSync(dir, { recursive: true });
   const pool = await PGlitePool.open(dir);
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) }), kind: 'pglite', describe: dir };
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pool as never }) }),
+    kind: 'pglite',
+    describe: dir,
+    backupSource: { kind: 'pglite', dumpDataDir: () => pool.dumpDataDir() },
+  };
 }

@@ -1,4 +1,5 @@
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 
 /**
  * PGlite (embedded PostgreSQL) behind the small pool interface Kysely's PostgresDialect uses.
@@ -15,6 +16,7 @@ export class PGlitePool {
 
   static async open(dataDir: string): Promise<PGlitePool> {
     const db = await PGlite.create(dataDir, {
+      extensions: { pg_trgm },
       parsers: { [types.INT8]: (v: string) => Number(v), [types.DATE]: (v: string) => v },
     });
     return new PGlitePool(db);
@@ -50,6 +52,16 @@ export class PGlitePool {
     }
     const result = await this.#db.query(sql, params as unknown[]);
     return { command, rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };
+  }
+
+  /** The whole data directory as a gzipped tar (PGlite's own backup format), taken between queries. */
+  async dumpDataDir(): Promise<Blob> {
+    const { release } = await this.connect();
+    try {
+      return await this.#db.dumpDataDir('gzip');
+    } finally {
+      release();
+    }
   }
 
   async end(): Promise<void> {

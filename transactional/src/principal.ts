@@ -16,6 +16,8 @@ export interface Principal {
   readonly via: 'session' | 'token' | 'loopback' | 'till';
   /** The enrolled till the request came from, when it came from one. */
   readonly tillId?: string | undefined;
+  /** The signed-in user (sessions, user-bound API tokens). */
+  readonly userId?: number | undefined;
 }
 
 export function can(principal: Principal, permission: Permission | 'public'): boolean {

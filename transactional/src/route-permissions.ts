@@ -11,6 +11,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** Every route with the permission it declared, for audits of the route table. */
+    declaredRoutes(): Array<{ method: string; url: string; permission: Permission | 'public' | undefined }>;
+  }
 }
 
 export type Authenticate = (request: FastifyRequest) => Promise<Principal | null>;
@@ -22,6 +26,11 @@ export type Authenticate = (request: FastifyRequest) => Promise<Principal | null
 export function enforceRoutePermissions(app: FastifyInstance, authenticate: Authenticate): void {
   const routes: RouteOptions[] = [];
   app.decorateRequest('principal', null);
+  app.decorate('declaredRoutes', () =>
+    routes.flatMap((r) =>
+      (Array.isArray(r.method) ? r.method : [r.method]).map((method) => ({ method: String(method), url: r.url, permission: r.config?.permission })),
+    ),
+  );
   app.addHook('onRoute', (route) => {
     routes.push(route);
   });

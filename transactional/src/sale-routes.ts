@@ -1,9 +1,9 @@
-import { type SaleRequest, TENDER_KINDS } from '@keel/core';
+import { TENDER_KINDS } from '@keel/core';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Principal } from './principal.js';
+import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
-import { loadSale, recordSale, type SaleServiceDeps } from './sale-service.js';
+import { loadSale, recordSale, type SaleServiceDeps, type SaleSubmission } from './sale-service.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Amount = Type.Integer({ minimum: -1_000_000_000_000, maximum: 1_000_000_000_000 });
@@ -24,6 +24,8 @@ export const SaleRequestSchema = Type.Object(
           productId: Type.Integer({ minimum: 1 }),
           quantityMilli: Type.Integer({ minimum: -1_000_000_000, maximum: 1_000_000_000, not: { const: 0 } }),
           discount: Type.Optional(DiscountSchema),
+          /** The unit price the till showed; refused (and audited) when it is not the server's. */
+          unitPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 })),
         },
         { additionalProperties: false },
       ),
@@ -44,34 +46,24 @@ export const SaleRequestSchema = Type.Object(
     ),
     expectedTotal: Type.Optional(Amount),
     refund: Type.Optional(Type.Object({ of: Uuid, reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false })),
+    /** A manager's approval for a discount over the cashier's limit, entered at the till. */
+    approval: Type.Optional(
+      Type.Object(
+        { username: Type.String({ minLength: 1, maxLength: 64 }), pin: Type.String({ minLength: 1, maxLength: 8 }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
 type SaleBody = Static<typeof SaleRequestSchema>;
 
-/** A card number pattern (13-19 digits, Luhn-valid): refused in a tender reference so it is never stored. */
-function looksLikeCardNumber(text: string): boolean {
-  const digits = text.replace(/-/g, '');
-  if (!/^\d{13,19}$/.test(digits)) return false;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
 export const saleRoutes: FastifyPluginAsync<{ deps: SaleServiceDeps }> = async (app, { deps }) => {
   app.post<{ Body: SaleBody }>('/api/v1/sales', { schema: { body: SaleRequestSchema }, config: { permission: 'sales.create' } }, async (request, reply) => {
-    const body = request.body;
-    if (body.tenders.some((t) => t.reference && looksLikeCardNumber(t.reference))) {
-      throw new Problem('sale.tender_invalid', 'a tender reference must not be a card number');
-    }
-    const { sale, replayed } = await recordSale(deps, request.principal as Principal, body as SaleRequest, request.id);
+    const principal = request.principal as Principal;
+    // A signed-in person sells only from an enrolled till (API tokens and trusted loopback are scripts).
+    if (principal.via === 'session') throw new Problem('till.required');
+    const { sale, replayed } = await recordSale(deps, principal, request.body as SaleSubmission, request.id);
     reply.code(replayed ? 200 : 201).header('location', `/api/v1/sales/${sale.id}`);
     return { ...sale, replayed };
   });
@@ -81,7 +73,10 @@ export const saleRoutes: FastifyPluginAsync<{ deps: SaleServiceDeps }> = async (
     { schema: { params: Type.Object({ id: Uuid }) }, config: { permission: 'sales.create' } },
     async (request) => {
       const found = await loadSale(deps.db, request.params.id);
-      if (!found) throw new Problem('sale.not_found');
+      const principal = request.principal as Principal;
+      // Another store's sale, or (for those who see no figures) another cashier's, answers 404: no enumeration.
+      const mayRead = found && canSeeStore(principal, found.result.storeId) && (can(principal, 'dashboards.view') || found.result.cashierId === principal.id);
+      if (!found || !mayRead) throw new Problem('sale.not_found');
       return found.result;
     },
   );

@@ -1,13 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import { businessTime, type CartLineInput, cartTotals, DiscountError, extend, money, type SaleCompletedV1, type SaleRequest, settleTenders } from '@keel/core';
+import {
+  businessTime,
+  type CartLineInput,
+  cartTotals,
+  DiscountError,
+  extend,
+  money,
+  type SaleCompletedV1,
+  type SaleRequest,
+  type SaleRequestLine,
+  settleTenders,
+} from '@keel/core';
 import { type Kysely, sql } from 'kysely';
-import type { AuditEntry } from './audit-log.js';
+import { type AuditEntry, appendAudit } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
-import type { Database } from './database.js';
+import type { Database, SaleLineTable } from './database.js';
+import { type Approval, discountOverLimit, verifyApproval } from './discount-approval.js';
 import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
 import { checkRefund, checkRefundAmounts } from './refund-check.js';
+import type { SignInLockout } from './sign-in-lockout.js';
+
+/** A sale as posted: the shared request plus what only the server checks. */
+export interface SaleSubmission extends Omit<SaleRequest, 'lines'> {
+  readonly lines: ReadonlyArray<SaleRequestLine & { readonly unitPrice?: number | undefined }>;
+  readonly approval?: Approval | undefined;
+}
 
 /** What the API answers for a sale, the same on the first post and on every replay. */
 export interface SaleResult {
@@ -46,6 +65,8 @@ export interface SaleServiceDeps {
   readonly now: () => Date;
   /** Called after a failed attempt worth an audit entry (tampered total). Must not throw. */
   readonly audit: (entry: AuditEntry) => Promise<void>;
+  /** PIN lockout shared with sign-in, for manager approvals. */
+  readonly lockout: SignInLockout;
 }
 
 /**
@@ -57,13 +78,17 @@ export interface SaleServiceDeps {
 export async function recordSale(
   deps: SaleServiceDeps,
   principal: Principal,
-  req: SaleRequest,
+  submission: SaleSubmission,
   requestId: string | null,
 ): Promise<{ sale: SaleResult; replayed: boolean }> {
+  // The approval (a PIN) is never part of the stored fingerprint; a till's sale is recorded under its till.
+  const { approval, ...content } = submission;
+  const req: Omit<SaleSubmission, 'approval'> = principal.tillId ? { ...content, registerId: `till:${principal.tillId}` } : content;
   const requestSha = sha256Hex(canonicalJson(req));
   const store = await deps.reference.store(req.storeId);
-  // Another store's sale answers like an unknown store: no enumeration.
+  // Another store answers exactly as a store that does not exist.
   if (!store || !canSeeStore(principal, req.storeId)) throw new Problem('sale.store_unknown', `store ${req.storeId} does not exist`);
+  if ((req.refund || req.lines.some((l) => l.quantityMilli < 0)) && !can(principal, 'sales.refund')) throw new Problem('sale.refund_not_permitted');
 
   // One round trip: is this a replay, and the products it names (a replay must answer even if a
   // product was retired since, so the replay check comes before any validation).
@@ -76,7 +101,6 @@ export async function recordSale(
     const replay = await findReplay(deps.db, req.id, requestSha);
     if (replay) return { sale: replay, replayed: true };
   }
-  if ((req.refund || req.lines.some((l) => l.quantityMilli < 0)) && !can(principal, 'sales.refund')) throw new Problem('sale.refund_not_permitted');
   const refund = await checkRefund(deps.db, req);
   const products = found.filter((p) => p.id !== null);
   const byId = new Map(products.map((p) => [p.id, p]));
@@ -84,6 +108,14 @@ export async function recordSale(
   if (missing.length > 0) throw new Problem('sale.unknown_product', `unknown or inactive product ids: ${missing.join(', ')}`, { productIds: missing });
 
   const cartLines: CartLineInput[] = [];
+  // A refund pays back what the customer paid for one unit, not today's price.
+  const priceOf = (productId: number) => refund?.unitPrices.get(productId) ?? byId.get(productId)?.price;
+  const tampered = req.lines.filter((l) => l.unitPrice !== undefined && l.unitPrice !== priceOf(l.productId));
+  if (tampered.length > 0) {
+    const prices = tampered.map((l) => ({ productId: l.productId, sent: l.unitPrice, server: priceOf(l.productId) }));
+    await deps.audit({ actor: principal.id, action: 'sale.price_mismatch', subject: req.id, detail: { prices }, requestId });
+    throw new Problem('sale.price_mismatch', `product ${tampered[0]?.productId} costs ${prices[0]?.server}, the till sent ${prices[0]?.sent}`, { prices });
+  }
   for (const l of req.lines) {
     const p = byId.get(l.productId);
     const tax = p ? await deps.reference.taxClass(p.tax_class) : undefined;
@@ -107,6 +139,29 @@ export async function recordSale(
       requestId,
     });
     throw new Problem('sale.total_mismatch', `the server's total is ${totals.total}, the till sent ${req.expectedTotal}`, { serverTotal: totals.total });
+  }
+  const discount = discountOverLimit(totals, principal.maxDiscountBp, req.orderDiscount !== undefined);
+  let approver: Principal | undefined;
+  if (discount.over) {
+    const detail = { discountBp: discount.largestBp, limitBp: principal.maxDiscountBp, discount: totals.discount, storeId: req.storeId };
+    if (!approval) {
+      await deps.audit({ actor: principal.id, action: 'sale.discount_refused', subject: req.id, detail, requestId });
+      throw new Problem('sale.approval_required', `a ${discount.largestBp / 100}% discount is over your ${principal.maxDiscountBp / 100}% limit`, detail);
+    }
+    try {
+      approver = await verifyApproval(deps.db, deps.lockout, approval, req.storeId, discount.largestBp, principal);
+    } catch (e) {
+      if (e instanceof Problem) {
+        await deps.audit({
+          actor: principal.id,
+          action: 'sale.approval_failed',
+          subject: req.id,
+          detail: { ...detail, approver: approval.username, reason: e.code },
+          requestId,
+        });
+      }
+      throw e;
+    }
   }
   const settled = settleTenders(totals.total, req.tenders);
   if (!settled.ok) throw new Problem('sale.tender_invalid', settled.reason);
@@ -158,7 +213,7 @@ export async function recordSale(
   // The sale, lines, tenders, stock movements and outbox row in ONE statement (atomic, one round
   // trip). ON CONFLICT: a concurrent post of the same id inserts nothing and reads the winner's.
   const col = <K extends keyof (typeof lines)[number]>(k: K) => lines.map((l) => l[k]);
-  const { rows } = await sql<{ inserted: number }>`
+  const write = sql<{ inserted: number }>`
     WITH s AS (
       INSERT INTO sales (id, store_id, register_id, cashier_id, occurred_at, recorded_at, business_day, business_hour, request_sha256,
         gross, discount, tax, net, total, change_due, request_id, refund_of)
@@ -183,20 +238,52 @@ export async function recordSale(
       INSERT INTO outbox (event_id, store_id, event_type, payload, request_id)
       SELECT ${event.eventId}, ${req.storeId}, ${event.type}, ${JSON.stringify(event)}::jsonb, ${requestId} FROM s
     )
-    SELECT count(*)::int AS inserted FROM s`.execute(deps.db);
+    SELECT count(*)::int AS inserted FROM s`;
+  // A refund or an approved discount is audited in the same transaction as the sale; an ordinary
+  // sale is one statement with no transaction around it (the audit chain's lock stays off its path).
+  const isRefund = req.refund !== undefined || req.lines.some((l) => l.quantityMilli < 0);
+  const needsAudit = isRefund || approver !== undefined;
+  const { rows } = needsAudit
+    ? await deps.db.transaction().execute(async (tx) => {
+        const result = await write.execute(tx);
+        if (result.rows[0]?.inserted === 1) {
+          if (isRefund) {
+            const refunded = lines
+              .filter((l) => l.quantity_milli < 0)
+              .map((l) => ({ productId: l.product_id, quantityMilli: l.quantity_milli, total: l.total }));
+            const detail = {
+              refundOf: req.refund?.of ?? null,
+              reason: req.refund?.reason ?? null,
+              lines: refunded,
+              total: totals.total,
+              tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),
+            };
+            await appendAudit(tx, { actor: principal.id, action: 'sale.refund', subject: req.id, detail, requestId });
+          }
+          if (approver) {
+            await appendAudit(tx, {
+              actor: approver.id,
+              action: 'sale.discount_approved',
+              subject: req.id,
+              detail: {
+                cashier: principal.id,
+                cashierName: principal.name,
+                approverName: approver.name,
+                discountBp: discount.largestBp,
+                limitBp: principal.maxDiscountBp,
+                discount: totals.discount,
+              },
+              requestId,
+            });
+          }
+        }
+        return result;
+      })
+    : await write.execute(deps.db);
   if (rows[0]?.inserted !== 1) {
     const again = await findReplay(deps.db, req.id, requestSha);
     if (again) return { sale: again, replayed: true };
     throw new Error(`sale ${req.id} was neither inserted nor found`);
-  }
-  if (req.refund) {
-    await deps.audit({
-      actor: principal.id,
-      action: 'sale.refund',
-      subject: req.id,
-      detail: { refundOf: req.refund.of, reason: req.refund.reason, total: totals.total, tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })) },
-      requestId,
-    });
   }
   return {
     replayed: false,
@@ -229,18 +316,7 @@ interface ProductForSale {
   active: boolean;
 }
 
-function lineResult(l: {
-  line_no: number;
-  product_id: number;
-  sku: string;
-  quantity_milli: number;
-  unit_price: number;
-  gross: number;
-  discount: number;
-  net: number;
-  tax: number;
-  total: number;
-}) {
+function lineResult(l: Omit<SaleLineTable, 'sale_id' | 'cost' | 'tax_code'>) {
   return {
     lineNo: l.line_no,
     productId: l.product_id,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { dashboardsDist } from '@keel/dashboards/dist-path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken } from '../src/api-tokens.js';
 import { type KeelServer, startKeel } from '../src/keel-server.js';
 import { launchChromium } from './support/browser.js';
 import { createTestDatabase, tempDataDir, testConfig } from './support/test-env.js';
@@ -13,6 +14,8 @@ const ARTIFACTS = path.resolve(import.meta.dirname, '../../.test-artifacts');
 let server: KeelServer;
 let browser: Browser;
 let cleanup: Array<() => Promise<void> | void> = [];
+let token: string;
+const OWNER = { username: 'owner', displayName: 'Store Owner', password: 'dashboard owner pass' };
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -21,7 +24,23 @@ beforeAll(async () => {
   cleanup = [db.drop, dir.remove];
   server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir, nats: true }), { dashboardsDist });
   browser = await launchChromium();
+  // The first-run owner; the test's own writes go through an owner API token.
+  expect(
+    (await fetch(`${server.url}/api/v1/auth/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(OWNER) })).status,
+  ).toBe(201);
+  token = await createApiToken(server.db, 'dashboard test', 'owner');
 });
+
+/** The dashboard needs a signed-in user: it sends the browser to the back office, which signs in and is left for /dashboards/. */
+async function signIn(page: import('playwright-core').Page): Promise<void> {
+  await page.goto(`${server.url}/dashboards/`);
+  await page.waitForURL(/\/dashboards\/admin\//);
+  await page.getByLabel('Username').fill(OWNER.username);
+  await page.getByLabel('Password').fill(OWNER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Dashboards' }).click();
+  await page.waitForURL(/\/dashboards\/$/);
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -32,7 +51,7 @@ afterAll(async () => {
 async function postSale(productId: number, quantityMilli: number, total: number) {
   const res = await fetch(`${server.url}/api/v1/sales`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({
       id: randomUUID(),
       storeId: 1,
@@ -48,16 +67,16 @@ describe('/dashboards', () => {
   it('shows a new sale live, within seconds, without a reload', async () => {
     const product = await fetch(`${server.url}/api/v1/products`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ sku: 'COFFEE', name: 'Coffee beans 500 g', price: 1290, cost: 700, taxClass: 'standard' }),
     }).then((r) => r.json());
     await postSale(product.id, 2000, 2580);
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${server.url}/dashboards/`);
     const revenue = page.getByTestId('revenue');
     await expect.poll(() => revenue.textContent(), { timeout: 15_000 }).toContain('25.80');
     await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 10_000 }).toContain('Live');
@@ -75,7 +94,7 @@ describe('/dashboards', () => {
 
   it('fits a phone screen without sideways scrolling', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    await page.goto(`${server.url}/dashboards/`);
+    await signIn(page);
     await expect.poll(() => page.getByTestId('revenue').textContent(), { timeout: 15_000 }).toContain('38.70');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });

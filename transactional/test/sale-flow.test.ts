@@ -12,7 +12,7 @@ beforeAll(async () => {
   const dir = tempDataDir();
   dropDb = db.drop;
   removeDir = dir.remove;
-  server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir, nats: true }), { dashboardsDist: null });
+  server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir, nats: true }, { trustLoopback: true }), { dashboardsDist: null });
 });
 
 afterAll(async () => {

@@ -21,7 +21,9 @@ beforeAll(async () => {
   const db = await createTestDatabase();
   const dir = tempDataDir();
   cleanup = [db.drop, dir.remove];
-  server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir, nats: true }, { storeId: 1, databasePoolSize: 20 }), { dashboardsDist: null });
+  server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir, nats: true }, { storeId: 1, databasePoolSize: 20, trustLoopback: true }), {
+    dashboardsDist: null,
+  });
   await server.db
     .insertInto('stores')
     .values([

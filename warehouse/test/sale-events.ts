@@ -1,16 +1,4 @@
-import { type SaleCompletedV1, type SaleLineFact, uuidv7 } from '@keel/core';
-
-/** A small deterministic PRNG (mulberry32), so generated sales are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { type SaleCompletedV1, type SaleLineFact, seededRandom, uuidv7 } from '@keel/core';
 
 export interface GenerateOptions {
   seed: number;

@@ -1,17 +1,8 @@
+import type { DailyTotal } from '@keel/warehouse';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../src/database.js';
 
-export interface DayFigures {
-  storeId: number;
-  day: string;
-  revenue: number;
-  net: number;
-  tax: number;
-  discount: number;
-  cost: number;
-  lines: number;
-  tickets: number;
-}
+export type DayFigures = DailyTotal;
 
 /** The same per store and day figures as the warehouse's daily totals, computed from PostgreSQL. */
 export async function pgDailyFigures(db: Kysely<Database>): Promise<DayFigures[]> {

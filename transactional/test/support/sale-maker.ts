@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+
+export { seededRandom } from '@keel/core';
+
 import { type CartLineInput, cartTotals, money, type SaleRequest, type TaxRate } from '@keel/core';
 
 export interface TestProduct {
@@ -12,18 +15,6 @@ export const TAX: Readonly<Record<string, TaxRate>> = {
   reduced: { code: 'reduced', basisPoints: 550, inclusive: true },
   zero: { code: 'zero', basisPoints: 0, inclusive: true },
 };
-
-/** A deterministic pseudo-random source, so a failing run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A sale as a till builds it: lines from the catalog, discounts sometimes, totals computed with

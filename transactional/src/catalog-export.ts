@@ -1,0 +1,171 @@
+import { formatDecimalMoney } from '@keel/core';
+import { Bool, Int32, makeVector, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
+import { type Kysely, sql } from 'kysely';
+import { arrowIpcStream } from './arrow-ipc-stream.js';
+import type { Database } from './database.js';
+
+export type ExportFormat = 'csv' | 'arrow';
+export type ExportKind = 'products' | 'stock' | 'sales';
+
+const CHUNK_ROWS = 10_000;
+
+type Cell = string | number | boolean | null;
+interface ColumnSpec {
+  readonly name: string;
+  /** 'money' is minor units: decimal text in CSV, Int64 `<name>_minor` in Arrow. */
+  readonly type: 'text' | 'int' | 'bigint' | 'money' | 'bool';
+}
+interface ExportSpec {
+  readonly columns: readonly ColumnSpec[];
+  /** One page after the keyset position; `next` is the position after it, undefined at the end. */
+  page(db: Kysely<Database>, after: string | number, limit: number): Promise<{ rows: Cell[][]; next: string | number | undefined }>;
+  readonly firstKey: string | number;
+}
+
+const PRODUCTS: ExportSpec = {
+  columns: [
+    { name: 'sku', type: 'text' },
+    { name: 'name', type: 'text' },
+    { name: 'price', type: 'money' },
+    { name: 'cost', type: 'money' },
+    { name: 'tax_class', type: 'text' },
+    { name: 'barcodes', type: 'text' },
+    { name: 'description', type: 'text' },
+    { name: 'category', type: 'text' },
+    { name: 'brand', type: 'text' },
+    { name: 'unit', type: 'text' },
+    { name: 'active', type: 'bool' },
+    { name: 'parent_sku', type: 'text' },
+    { name: 'variant', type: 'text' },
+  ],
+  firstKey: 0,
+  async page(db, after, limit) {
+    const r = await sql<Record<string, Cell> & { id: number }>`
+      SELECT p.id, p.sku, p.name, p.price, p.cost, p.tax_class,
+        (SELECT string_agg(pb.barcode, '|' ORDER BY pb.barcode IS DISTINCT FROM p.barcode, pb.barcode) FROM product_barcodes pb WHERE pb.product_id = p.id) AS barcodes,
+        p.description, c.path AS category, b.name AS brand, p.unit, p.active, pp.sku AS parent_sku, p.variant
+      FROM products p LEFT JOIN categories c ON c.id = p.category_id LEFT JOIN brands b ON b.id = p.brand_id LEFT JOIN products pp ON pp.id = p.parent_id
+      WHERE p.id > ${after} ORDER BY p.id LIMIT ${limit}`.execute(db);
+    return {
+      rows: r.rows.map((row) => PRODUCTS.columns.map((c) => row[c.name] ?? null)),
+      next: r.rows.length === limit ? r.rows.at(-1)?.id : undefined,
+    };
+  },
+};
+
+const STOCK: ExportSpec = {
+  columns: [
+    { name: 'store_id', type: 'int' },
+    { name: 'sku', type: 'text' },
+    { name: 'name', type: 'text' },
+    { name: 'quantity_milli', type: 'bigint' },
+  ],
+  firstKey: 0,
+  async page(db, after, limit) {
+    // Stock is the sum of movements: a page of products, then their sums per store.
+    const r = await sql<{ id: number; store_id: number | null; sku: string; name: string; quantity_milli: number | null }>`
+      WITH page AS (SELECT id, sku, name FROM products WHERE id > ${after} ORDER BY id LIMIT ${limit})
+      SELECT page.id, m.store_id, page.sku, page.name, sum(m.quantity_milli)::bigint AS quantity_milli
+      FROM page LEFT JOIN stock_movements m ON m.product_id = page.id
+      GROUP BY page.id, m.store_id, page.sku, page.name ORDER BY page.id, m.store_id`.execute(db);
+    const products = new Set(r.rows.map((x) => x.id)).size;
+    return {
+      rows: r.rows.filter((x) => x.store_id !== null).map((x) => [x.store_id, x.sku, x.name, x.quantity_milli]),
+      next: products === limit ? r.rows.at(-1)?.id : undefined,
+    };
+  },
+};
+
+const SALES: ExportSpec = {
+  columns: [
+    { name: 'sale_id', type: 'text' },
+    { name: 'line_no', type: 'int' },
+    { name: 'store_id', type: 'int' },
+    { name: 'occurred_at', type: 'text' },
+    { name: 'business_day', type: 'text' },
+    { name: 'sku', type: 'text' },
+    { name: 'quantity_milli', type: 'bigint' },
+    { name: 'unit_price', type: 'money' },
+    { name: 'discount', type: 'money' },
+    { name: 'tax', type: 'money' },
+    { name: 'total', type: 'money' },
+  ],
+  firstKey: '00000000-0000-0000-0000-000000000000|0',
+  async page(db, after, limit) {
+    const [afterId, afterLine] = String(after).split('|');
+    const r = await sql<{ sale_id: string; line_no: number; cells: Cell[] }>`
+      SELECT l.sale_id, l.line_no,
+        json_build_array(s.id, l.line_no, s.store_id, to_char(s.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), s.business_day::text,
+          l.sku, l.quantity_milli, l.unit_price, l.discount, l.tax, l.total) AS cells
+      FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+      WHERE (l.sale_id, l.line_no) > (${afterId}::uuid, ${Number(afterLine)}::smallint)
+      ORDER BY l.sale_id, l.line_no LIMIT ${limit}`.execute(db);
+    const last = r.rows.at(-1);
+    return { rows: r.rows.map((x) => x.cells), next: r.rows.length === limit && last ? `${last.sale_id}|${last.line_no}` : undefined };
+  },
+};
+
+const SPECS: Readonly<Record<ExportKind, ExportSpec>> = { products: PRODUCTS, stock: STOCK, sales: SALES };
+
+async function* pages(db: Kysely<Database>, spec: ExportSpec): AsyncGenerator<Cell[][]> {
+  let after: string | number | undefined = spec.firstKey;
+  while (after !== undefined) {
+    const { rows, next } = await spec.page(db, after, CHUNK_ROWS);
+    if (rows.length > 0) yield rows;
+    after = next;
+  }
+}
+
+/** Stream an export as CSV (UTF-8 with BOM, for spreadsheets) or an Arrow IPC stream (DuckDB, pandas, polars). */
+export function exportData(db: Kysely<Database>, kind: ExportKind, format: ExportFormat): AsyncIterable<Uint8Array> {
+  const spec = SPECS[kind];
+  return format === 'csv' ? csvStream(db, spec) : arrowIpcStream(batches(db, spec));
+}
+
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+function csvCell(v: Cell, type: ColumnSpec['type']): string {
+  if (v === null) return '';
+  if (type === 'money') return formatDecimalMoney(Number(v));
+  const s = String(v);
+  return NEEDS_QUOTES.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+async function* csvStream(db: Kysely<Database>, spec: ExportSpec): AsyncGenerator<Uint8Array> {
+  const enc = new TextEncoder();
+  yield enc.encode(`\uFEFF${spec.columns.map((c) => c.name).join(',')}\r\n`);
+  for await (const rows of pages(db, spec)) {
+    let out = '';
+    for (const row of rows) out += `${row.map((v, i) => csvCell(v, spec.columns[i]?.type ?? 'text')).join(',')}\r\n`;
+    yield enc.encode(out);
+  }
+}
+
+function arrowColumn(values: Cell[], type: ColumnSpec['type']): Vector {
+  switch (type) {
+    case 'money':
+    case 'bigint':
+      return makeVector(BigInt64Array.from(values, (v) => BigInt(v ?? 0)));
+    case 'int':
+      return vectorFromArray(values as Array<number | null>, new Int32());
+    case 'bool':
+      return vectorFromArray(values as Array<boolean | null>, new Bool());
+    default:
+      return vectorFromArray(
+        values.map((v) => (v === null ? null : String(v))),
+        new Utf8(),
+      );
+  }
+}
+
+async function* batches(db: Kysely<Database>, spec: ExportSpec): AsyncGenerator<Record<string, Vector>> {
+  for await (const rows of pages(db, spec)) {
+    const cols: Record<string, Vector> = {};
+    spec.columns.forEach((c, i) => {
+      cols[c.type === 'money' ? `${c.name}_minor` : c.name] = arrowColumn(
+        rows.map((r) => r[i] ?? null),
+        c.type,
+      );
+    });
+    yield cols;
+  }
+}

@@ -1,0 +1,93 @@
+import { Readable } from 'node:stream';
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Kysely } from 'kysely';
+import { exportData } from './catalog-export.js';
+import { importCatalog } from './catalog-import.js';
+import { catalogSnapshot, catalogVersion } from './catalog-snapshot.js';
+import type { Database } from './database.js';
+import type { Principal } from './principal.js';
+import { Problem } from './problem.js';
+import { type ColumnMapping, PRODUCT_FIELDS, type ProductField } from './product-file-layouts.js';
+
+const ImportQuery = Type.Object(
+  {
+    layout: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('generic'), Type.Literal('shopify'), Type.Literal('square')])),
+    mode: Type.Optional(Type.Union([Type.Literal('all-or-nothing'), Type.Literal('skip-bad-rows')])),
+    dryRun: Type.Optional(Type.Boolean()),
+    /** Column mapping, `field:Header` pairs separated by commas. */
+    map: Type.Optional(Type.String({ maxLength: 2000 })),
+    fileName: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+const ExportParams = Type.Object({ kind: Type.Union([Type.Literal('products'), Type.Literal('stock'), Type.Literal('sales')]) });
+const ExportQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('arrow')])) }, { additionalProperties: false });
+const SnapshotQuery = Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false });
+
+const FILE_TYPES = ['text/csv', 'application/octet-stream', 'application/vnd.apache.arrow.stream', 'application/vnd.apache.arrow.file'];
+
+function parseMapping(text: string | undefined): ColumnMapping {
+  const mapping: ColumnMapping = {};
+  for (const pair of (text ?? '').split(',').filter(Boolean)) {
+    const i = pair.indexOf(':');
+    const field = pair.slice(0, i);
+    if (i < 1 || !(PRODUCT_FIELDS as readonly string[]).includes(field))
+      throw new Problem('request.invalid', `map takes field:Header pairs; fields: ${PRODUCT_FIELDS.join(', ')}`);
+    mapping[field as ProductField] = pair.slice(i + 1);
+  }
+  return mapping;
+}
+
+/** Catalog files: import (streamed upload), exports (streamed download) and the terminals' Arrow snapshot. */
+export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (app, { db }) => {
+  // The upload stays a stream: the importer reads it chunk by chunk, never the whole file.
+  app.addContentTypeParser(FILE_TYPES, (_request, payload, done) => done(null, payload));
+
+  app.post<{ Querystring: Static<typeof ImportQuery>; Body: Readable }>(
+    '/api/v1/catalog/imports',
+    { schema: { querystring: ImportQuery }, config: { permission: 'catalog.write' } },
+    async (request, reply) => {
+      if (!(request.body instanceof Readable)) throw new Problem('request.unsupported_media_type', `send the file as ${FILE_TYPES.join(', ')}`);
+      const q = request.query;
+      const report = await importCatalog(db, request.body, {
+        layout: q.layout ?? 'auto',
+        mapping: parseMapping(q.map),
+        mode: q.mode ?? 'all-or-nothing',
+        dryRun: q.dryRun ?? false,
+        ...(q.fileName ? { fileName: q.fileName } : {}),
+        actor: (request.principal as Principal).id,
+        requestId: request.id,
+      });
+      if (report.fileError) throw new Problem(report.fileError.code, report.fileError.message, { report });
+      if (!report.applied && !report.dryRun)
+        throw new Problem('import.rows_invalid', `${report.badRowCount} of ${report.rows} rows are bad; nothing was imported`, { report });
+      reply.code(200);
+      return report;
+    },
+  );
+
+  app.get<{ Params: Static<typeof ExportParams>; Querystring: Static<typeof ExportQuery> }>(
+    '/api/v1/exports/:kind',
+    { schema: { params: ExportParams, querystring: ExportQuery }, config: { permission: 'exports.run' } },
+    async (request, reply) => {
+      const format = request.query.format ?? 'csv';
+      const { kind } = request.params;
+      reply
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.apache.arrow.stream')
+        .header('content-disposition', `attachment; filename="keel-${kind}.${format}"`);
+      return reply.send(Readable.from(exportData(db, kind, format)));
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof SnapshotQuery> }>(
+    '/api/v1/catalog/snapshot',
+    { schema: { querystring: SnapshotQuery }, config: { permission: 'catalog.read' } },
+    async (request, reply) => {
+      const since = request.query.since ?? 0;
+      const version = await catalogVersion(db);
+      reply.type('application/vnd.apache.arrow.stream').header('x-catalog-version', String(version)).header('x-catalog-since', String(since));
+      return reply.send(Readable.from(catalogSnapshot(db, since, version)));
+    },
+  );
+};

@@ -45,6 +45,11 @@ function present(row: Selectable<CashSessionTable>) {
   };
 }
 
+/** The register a request acts for: an enrolled till is always its own register (`till:<id>`, as its sales are recorded). */
+function registerOf(principal: Principal, asked: string): string {
+  return principal.tillId ? `till:${principal.tillId}` : asked;
+}
+
 /** Cash sessions of a till: open with a float, X report mid-shift, count and close with a Z report, drawer events. */
 export const cashSessionRoutes: FastifyPluginAsync<{ deps: CashSessionDeps }> = async (app, { deps }) => {
   const { db } = deps;
@@ -68,7 +73,7 @@ export const cashSessionRoutes: FastifyPluginAsync<{ deps: CashSessionDeps }> = 
           .values({
             id: b.id,
             store_id: deps.storeId,
-            register_id: b.registerId,
+            register_id: registerOf(principal, b.registerId),
             opened_by: principal.id,
             opened_at: deps.now(),
             opening_float: b.openingFloat,
@@ -85,7 +90,7 @@ export const cashSessionRoutes: FastifyPluginAsync<{ deps: CashSessionDeps }> = 
           actor: principal.id,
           action: 'cash.open',
           subject: b.id,
-          detail: { registerId: b.registerId, openingFloat: b.openingFloat },
+          detail: { registerId: registerOf(principal, b.registerId), openingFloat: b.openingFloat },
           requestId: request.id,
         });
         reply.code(201);
@@ -105,7 +110,7 @@ export const cashSessionRoutes: FastifyPluginAsync<{ deps: CashSessionDeps }> = 
         .selectFrom('cash_sessions')
         .selectAll()
         .where('store_id', '=', deps.storeId)
-        .where('register_id', '=', request.query.registerId)
+        .where('register_id', '=', registerOf(request.principal as Principal, request.query.registerId))
         .where('closed_at', 'is', null)
         .executeTakeFirst();
       return { session: s ? present(s) : null };

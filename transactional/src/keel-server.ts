@@ -20,6 +20,7 @@ import { schemaVersion as currentSchemaVersion, migrate, pendingMigrations } fro
 import type { Migration } from './migrations/index.js';
 import { openDatabase } from './open-database.js';
 import { ReferenceData } from './reference-data.js';
+import type { SaleServiceDeps } from './sale-service.js';
 import { SessionStore } from './sessions.js';
 import { RateLimiter, SignInLockout } from './sign-in-lockout.js';
 
@@ -145,6 +146,14 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
 
   const sessions = new SessionStore(db, config.sessionIdleMinutes * 60_000);
   const lockout = new SignInLockout(db);
+  const salesDeps: SaleServiceDeps = {
+    db,
+    reference,
+    currency: config.currency,
+    now: () => new Date(),
+    audit: async (e) => void (await auditSafely(db, e, app)),
+    lockout,
+  };
   const app = await buildApp({
     metrics,
     logger,
@@ -154,7 +163,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     auth: { db, sessions, lockout, signInLimiter: new RateLimiter(config.signInRatePerMinute, 60_000) },
     users: { db, sessions },
     tills: { db, reference },
-    sales: { db, reference, currency: config.currency, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)), lockout },
+    sales: salesDeps,
     catalog: { db, reference },
     cashSessions: { db, storeId: config.storeId, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
     terminal: {
@@ -164,6 +173,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       offline: { maxSaleTotal: config.terminalOfflineMaxSale, tenders: config.terminalOfflineTenders, maxHours: config.terminalOfflineMaxHours },
       cashRounding: config.terminalCashRounding,
       audit: async (e) => void (await auditSafely(db, e, app)),
+      sales: salesDeps,
     },
     terminalDist: options.terminalDist === null ? undefined : (options.terminalDist ?? (await defaultTerminalDist())),
     dashboards: { warehouse, feed, reference, currency: config.currency },

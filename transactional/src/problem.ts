@@ -54,7 +54,7 @@ export const PROBLEMS = {
   'cash_session.not_found': { status: 404, title: 'No such cash session' },
   'cash_session.already_open': { status: 409, title: 'This till already has an open cash session' },
   'cash_session.closed': { status: 409, title: 'This cash session is already closed' },
-  'approval.insufficient': { status: 403, title: 'The approver may not give a discount this large' },
+  'replay.not_signed_in': { status: 422, title: 'The cashier had not signed in at this till when the sale was taken' },
   'storage.low': { status: 507, title: 'The data volume is nearly full; free space before uploading or backing up' },
   'service.unavailable': { status: 503, title: 'A backend is unavailable; retry shortly' },
   internal: { status: 500, title: 'Something went wrong on the server' },

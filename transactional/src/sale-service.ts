@@ -15,7 +15,7 @@ import { type Kysely, sql } from 'kysely';
 import { type AuditEntry, appendAudit } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Database, SaleLineTable } from './database.js';
-import { type Approval, discountOverLimit, verifyApproval } from './discount-approval.js';
+import { type Approval, discountOverLimit, verifyApproval, verifyRefundApproval } from './discount-approval.js';
 import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
@@ -88,7 +88,6 @@ export async function recordSale(
   const store = await deps.reference.store(req.storeId);
   // Another store answers exactly as a store that does not exist.
   if (!store || !canSeeStore(principal, req.storeId)) throw new Problem('sale.store_unknown', `store ${req.storeId} does not exist`);
-  if ((req.refund || req.lines.some((l) => l.quantityMilli < 0)) && !can(principal, 'sales.refund')) throw new Problem('sale.refund_not_permitted');
 
   // One round trip: is this a replay, and the products it names (a replay must answer even if a
   // product was retired since, so the replay check comes before any validation).
@@ -100,6 +99,21 @@ export async function recordSale(
   if (found[0]?.existing_sha) {
     const replay = await findReplay(deps.db, req.id, requestSha);
     if (replay) return { sale: replay, replayed: true };
+  }
+  // A refund needs the refund permission, or a manager's username and PIN entered at the till.
+  const isRefund = req.refund !== undefined || req.lines.some((l) => l.quantityMilli < 0);
+  let refundApprover: Principal | undefined;
+  if (isRefund && !can(principal, 'sales.refund')) {
+    if (!approval) throw new Problem('sale.refund_not_permitted');
+    try {
+      refundApprover = await verifyRefundApproval(deps.db, deps.lockout, approval, req.storeId, principal);
+    } catch (e) {
+      if (e instanceof Problem) {
+        const detail = { refundOf: req.refund?.of ?? null, approver: approval.username, reason: e.code };
+        await deps.audit({ actor: principal.id, action: 'sale.approval_failed', subject: req.id, detail, requestId });
+      }
+      throw e;
+    }
   }
   const refund = await checkRefund(deps.db, req);
   const products = found.filter((p) => p.id !== null);
@@ -241,7 +255,6 @@ export async function recordSale(
     SELECT count(*)::int AS inserted FROM s`;
   // A refund or an approved discount is audited in the same transaction as the sale; an ordinary
   // sale is one statement with no transaction around it (the audit chain's lock stays off its path).
-  const isRefund = req.refund !== undefined || req.lines.some((l) => l.quantityMilli < 0);
   const needsAudit = isRefund || approver !== undefined;
   const { rows } = needsAudit
     ? await deps.db.transaction().execute(async (tx) => {
@@ -254,6 +267,7 @@ export async function recordSale(
             const detail = {
               refundOf: req.refund?.of ?? null,
               reason: req.refund?.reason ?? null,
+              approvedBy: refundApprover?.id ?? null,
               lines: refunded,
               total: totals.total,
               tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),

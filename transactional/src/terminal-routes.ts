@@ -4,11 +4,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from './audit-log.js';
 import type { Database } from './database.js';
+import { verifyApproval, verifyRefundApproval } from './discount-approval.js';
+import { replayCashier } from './journal-replay.js';
 import type { Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
 import { refundableLines } from './refund-check.js';
-import { loadSale } from './sale-service.js';
+import { SaleRequestSchema } from './sale-routes.js';
+import { loadSale, recordSale, type SaleServiceDeps, type SaleSubmission } from './sale-service.js';
+import { findTill, TILL_KEY_HEADER } from './tills.js';
 
 /** What a till may do while it cannot reach the server (TERMINAL_OFFLINE_* settings). */
 export interface OfflineLimits {
@@ -27,14 +31,23 @@ export interface TerminalDeps {
   /** Cash totals are rounded to this many minor units (1 = no rounding; 5 = to 0.05). */
   readonly cashRounding: number;
   readonly audit: (entry: AuditEntry) => Promise<void>;
+  readonly sales: SaleServiceDeps;
 }
 
 const ApprovalBody = Type.Object(
   {
-    saleId: Type.String({ format: 'uuid' }),
-    basisPoints: Type.Integer({ minimum: 0, maximum: 10000 }),
-    reason: Type.Optional(Type.String({ maxLength: 200 })),
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    pin: Type.String({ minLength: 1, maxLength: 8 }),
+    /** What the manager approves: a discount of `basisPoints`, or a refund. */
+    purpose: Type.Union([Type.Literal('discount'), Type.Literal('refund')]),
+    basisPoints: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
   },
+  { additionalProperties: false },
+);
+
+const { approval: _approval, ...saleFields } = SaleRequestSchema.properties;
+const ReplayBody = Type.Object(
+  { cashierId: Type.Integer({ minimum: 1 }), sale: Type.Object(saleFields, { additionalProperties: false }) },
   { additionalProperties: false },
 );
 
@@ -55,29 +68,50 @@ export const terminalRoutes: FastifyPluginAsync<{ deps: TerminalDeps }> = async 
     };
   });
 
-  // Stand-in for the people-and-trust approval (manager PIN): the approver's own credential, checked
-  // against their discount limit, and audited. The sale itself is posted by the cashier.
+  // Checks a manager's username and PIN at the till before the cashier goes on (the same check,
+  // lockout included, as the sale's `approval`, which the sale then carries and which is audited with it).
   app.post<{ Body: Static<typeof ApprovalBody> }>(
     '/api/v1/terminal/approvals',
-    { schema: { body: ApprovalBody }, config: { permission: 'sales.discount' } },
+    { schema: { body: ApprovalBody }, config: { permission: 'sales.create' } },
     async (request) => {
       const p = request.principal as Principal;
-      const b = request.body;
-      if (p.maxDiscountBp < b.basisPoints) throw new Problem('approval.insufficient', `${p.name} may give up to ${p.maxDiscountBp / 100}%`);
-      await deps.audit({
-        actor: p.id,
-        action: 'discount.approved',
-        subject: b.saleId,
-        detail: { basisPoints: b.basisPoints, reason: b.reason ?? null },
-        requestId: request.id,
-      });
-      return { approvedBy: p.id, approverName: p.name, basisPoints: b.basisPoints };
+      const { username, pin, purpose, basisPoints } = request.body;
+      const approval = { username, pin };
+      const approver =
+        purpose === 'refund'
+          ? await verifyRefundApproval(deps.db, deps.sales.lockout, approval, deps.storeId, p)
+          : await verifyApproval(deps.db, deps.sales.lockout, approval, deps.storeId, basisPoints ?? 0, p);
+      return { approverName: approver.name };
+    },
+  );
+
+  // A journaled sale whose cashier's session has ended, replayed by its enrolled till (journal-replay.ts).
+  app.post<{ Body: Static<typeof ReplayBody> }>(
+    '/api/v1/terminal/replays',
+    { schema: { body: ReplayBody }, config: { permission: 'public' } },
+    async (request, reply) => {
+      const till = await findTill(deps.db, request.headers[TILL_KEY_HEADER]);
+      if (!till) throw new Problem('auth.required', 'a journal replay needs an enrolled till key');
+      const { cashierId, sale: submission } = request.body;
+      const principal = await replayCashier(deps.db, till, cashierId, submission.occurredAt, deps.offline.maxHours, deps.sales.now());
+      const { sale, replayed } = await recordSale(deps.sales, principal, submission as SaleSubmission, request.id);
+      if (!replayed) {
+        await deps.audit({
+          actor: `till:${till.id}`,
+          action: 'sale.journal_replay',
+          subject: sale.id,
+          detail: { cashier: principal.id },
+          requestId: request.id,
+        });
+      }
+      reply.code(replayed ? 200 : 201).header('location', `/api/v1/sales/${sale.id}`);
+      return { ...sale, replayed };
     },
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/terminal/refundable/:id',
-    { schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }) }, config: { permission: 'sales.refund' } },
+    { schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }) }, config: { permission: 'sales.create' } },
     async (request) => {
       const lines = await refundableLines(deps.db, request.params.id, deps.storeId);
       const sale = lines ? await loadSale(deps.db, request.params.id) : undefined;

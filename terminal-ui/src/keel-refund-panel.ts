@@ -3,18 +3,19 @@ import { css, html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { type RefundableSale, refundable } from './terminal-api.js';
 import { terminalStyles } from './terminal-styles.js';
-import { ApiError } from './till-session.js';
+import { ApiError, type Approval } from './till-session.js';
 
 export interface RefundRequest {
   sale: RefundableSale;
-  managerCode: string;
+  /** A manager's username and PIN, when the cashier may not refund on their own. */
+  approval: Approval | undefined;
   reason: string;
   /** productId -> milli-units to return. */
   quantities: Map<number, number>;
   tender: 'cash' | 'original';
 }
 
-/** Find the original sale by its receipt number, choose what comes back; a manager signs. Emits `refund`. */
+/** Find the original sale by its receipt number, choose what comes back; a manager approves unless the cashier may refund. Emits `refund`. */
 @customElement('keel-refund-panel')
 export class KeelRefundPanel extends LitElement {
   static override styles = [
@@ -37,6 +38,8 @@ export class KeelRefundPanel extends LitElement {
   ];
 
   @property() currency = 'EUR';
+  /** The signed-in cashier lacks `sales.refund`: a manager's username and PIN go with the refund. */
+  @property({ type: Boolean }) needsManager = false;
   @state() private found: RefundableSale | undefined;
   @state() private error = '';
 
@@ -47,7 +50,7 @@ export class KeelRefundPanel extends LitElement {
   async #find() {
     this.error = '';
     try {
-      this.found = await refundable(this.#val('receipt'), this.#val('mgr'));
+      this.found = await refundable(this.#val('receipt'));
     } catch (e) {
       this.found = undefined;
       this.error = e instanceof ApiError ? (e.status === 404 || e.status === 400 ? 'No sale with that receipt number' : e.message) : String(e);
@@ -71,9 +74,14 @@ export class KeelRefundPanel extends LitElement {
       this.error = 'Choose what is returned';
       return;
     }
+    const approval = this.needsManager ? { username: this.#val('mgr'), pin: this.#val('mgrpin') } : undefined;
+    if (approval && (!approval.username || !approval.pin)) {
+      this.error = 'A refund needs a manager: enter their username and PIN';
+      return;
+    }
     this.dispatchEvent(
       new CustomEvent<RefundRequest>('refund', {
-        detail: { sale, managerCode: this.#val('mgr'), reason, quantities, tender: this.#val('tender') as 'cash' | 'original' },
+        detail: { sale, approval, reason, quantities, tender: this.#val('tender') as 'cash' | 'original' },
       }),
     );
   }
@@ -83,7 +91,6 @@ export class KeelRefundPanel extends LitElement {
     return html`<section class="panel" aria-labelledby="rf-h"><h2 id="rf-h">Refund</h2>
       <div class="row">
         <label for="receipt">Receipt number<input id="receipt" class="wide" autocomplete="off" /></label>
-        <label for="mgr">Manager code<input id="mgr" type="password" autocomplete="off" /></label>
         <button @click=${() => void this.#find()}>Find sale</button>
       </div>
       ${
@@ -97,6 +104,12 @@ export class KeelRefundPanel extends LitElement {
         <div class="row">
           <label for="reason">Reason<input id="reason" autocomplete="off" /></label>
           <label for="tender">Pay back<select id="tender"><option value="original">to the original payment</option><option value="cash">in cash</option></select></label>
+          ${
+            this.needsManager
+              ? html`<label for="mgr">Manager username<input id="mgr" autocomplete="off" autocapitalize="none" /></label>
+                <label for="mgrpin">Manager PIN<input id="mgrpin" type="password" inputmode="numeric" autocomplete="off" /></label>`
+              : ''
+          }
           <button @click=${this.#refund}>Refund</button>
         </div>`
           : ''

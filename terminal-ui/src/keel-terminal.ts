@@ -11,10 +11,23 @@ import { listenForScans } from './keyboard-wedge.js';
 import { kvGet, kvSet, persistStorage } from './local-store.js';
 import { SaleJournal } from './sale-journal.js';
 import { SaleSync, type SyncState } from './sale-sync.js';
-import { type CashReport, closeSession, drawerEvent, openSession, postSale, xReport } from './terminal-api.js';
+import { type CashReport, closeSession, currentSession, drawerEvent, getConfig, openSession, xReport } from './terminal-api.js';
 import { bootTill, type TillData } from './terminal-boot.js';
 import { terminalStyles } from './terminal-styles.js';
-import { ApiError, savedIdentity, saveIdentity } from './till-session.js';
+import {
+  ApiError,
+  type Approval,
+  currentCashier,
+  enrollThisTill,
+  registerId,
+  SESSION_ENDED,
+  sendSale,
+  sessionState,
+  signInWithPin,
+  signOut,
+  tillKey,
+  tillName,
+} from './till-session.js';
 
 import './keel-approval-dialog.js';
 import './keel-cart-view.js';
@@ -25,10 +38,10 @@ import './keel-refund-panel.js';
 import './keel-search-box.js';
 import './keel-status-bar.js';
 
-type View = 'loading' | 'signin' | 'open' | 'sell' | 'pay' | 'receipt' | 'refund' | 'count' | 'report' | 'error';
+type View = 'loading' | 'enroll' | 'pin' | 'open' | 'sell' | 'pay' | 'receipt' | 'refund' | 'count' | 'report' | 'error';
 const uuid = () => crypto.randomUUID();
 
-/** The checkout terminal: sign in, open the drawer, sell, take payment, refund, close. */
+/** The checkout terminal: enroll, sign in by PIN, open the drawer, sell, take payment, refund, close. */
 @customElement('keel-terminal')
 export class KeelTerminal extends LitElement {
   static override styles = [
@@ -68,6 +81,20 @@ export class KeelTerminal extends LitElement {
       #msg {
         min-height: 1.4em;
       }
+      form.signin {
+        max-width: 24rem;
+        width: 100%;
+        margin: 2rem auto;
+        display: grid;
+        gap: 0.7rem;
+      }
+      form.signin input {
+        width: 100%;
+        box-sizing: border-box;
+      }
+      form.signin button {
+        min-height: 48px;
+      }
       @media (max-width: 800px) {
         .sell {
           grid-template-columns: minmax(0, 1fr);
@@ -88,28 +115,48 @@ export class KeelTerminal extends LitElement {
   #journal = new SaleJournal();
   #sync: SaleSync | undefined;
   #stopScans: (() => void) | undefined;
+  /** Managers' approvals per cart id: in memory only (a PIN is never stored on the till). */
+  #approvals = new Map<string, Approval>();
+  #onSessionEnded = () => {
+    if (this.view === 'enroll' || this.view === 'pin' || this.view === 'loading') return;
+    this.view = 'pin';
+    this.message = 'Your session has ended: sign in again with your PIN (the sale is kept)';
+  };
 
   override connectedCallback() {
     super.connectedCallback();
     this.#stopScans = listenForScans(window, (code) => this.scan(code));
+    window.addEventListener(SESSION_ENDED, this.#onSessionEnded);
     void this.#start();
   }
 
   override disconnectedCallback() {
     super.disconnectedCallback();
     this.#stopScans?.();
+    window.removeEventListener(SESSION_ENDED, this.#onSessionEnded);
   }
 
   get #registerId() {
-    return savedIdentity()?.registerId ?? 'till-1';
+    return registerId();
   }
 
   async #start() {
-    if (!savedIdentity()) {
-      this.view = 'signin';
+    if (!tillKey()) {
+      this.view = 'enroll';
       return;
     }
     try {
+      let cashier = currentCashier();
+      try {
+        cashier = await sessionState();
+      } catch (e) {
+        // The server is away: the till keeps selling as the cashier last signed in here.
+        if (!(e instanceof ApiError && e.offline)) throw e;
+      }
+      if (!cashier) {
+        this.view = 'pin';
+        return;
+      }
       await persistStorage();
       this.data = await bootTill(this.#registerId);
       this.held = (await kvGet<Cart[]>('held')) ?? [];
@@ -124,8 +171,7 @@ export class KeelTerminal extends LitElement {
       this.view = this.data.session ? 'sell' : 'open';
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
-        this.view = 'signin';
-        this.message = 'This till key is not valid';
+        this.view = 'pin';
         return;
       }
       this.message = e instanceof Error ? e.message : String(e);
@@ -170,7 +216,7 @@ export class KeelTerminal extends LitElement {
 
   #setDiscount(key: number | 'order', bp: number) {
     const limit = this.data?.config.cashier.maxDiscountBp ?? 0;
-    if (bp > limit && !this.cart.approvedBy) {
+    if (bp > limit && !this.#approvals.has(this.cart.id)) {
       if (!this.#online) return this.#say('A discount above your limit needs a manager, which needs the server: not possible offline');
       this.approval = { key, bp };
       return;
@@ -187,7 +233,12 @@ export class KeelTerminal extends LitElement {
     const t = this.totals;
     if (!t || this.cart.lines.length === 0) return this.#say('The sale is empty');
     const limit = this.data?.config.cashier.maxDiscountBp ?? 0;
-    if (largestDiscountBp(this.cart, t) > limit && !this.cart.approvedBy) return this.#say('A discount is above your limit: a manager must approve it');
+    const bp = largestDiscountBp(this.cart, t);
+    if (bp > limit && !this.#approvals.has(this.cart.id)) {
+      if (!this.#online) return this.#say('A discount above your limit needs a manager, which needs the server: not possible offline');
+      this.approval = { key: 'order', bp: -bp };
+      return this.#say('A discount is above your limit: a manager must approve it');
+    }
     if (!this.#online) {
       const off = this.data?.config.offline;
       if (off && t.total > off.maxSaleTotal) return this.#say(`Offline, a sale may not exceed ${formatMoney(off.maxSaleTotal, this.data?.config.currency)}`);
@@ -204,7 +255,8 @@ export class KeelTerminal extends LitElement {
     if (!data || !t || !this.#sync) return;
     const request = saleRequest(this.cart, data.config.storeId, this.#registerId, e.detail.tenders, t.total);
     const offline = !this.#online;
-    await this.#sync.record(request); // committed to the journal before anything is sent
+    await this.#sync.record(request, this.#approvals.get(request.id)); // committed to the journal before anything is sent
+    this.#approvals.delete(request.id);
     await this.#showReceipt(request.id, t, e.detail.tenders, e.detail.change, offline);
     this.cart = newCart(uuid(), new Date());
   }
@@ -260,7 +312,7 @@ export class KeelTerminal extends LitElement {
     const kind = r.tender === 'cash' || !original ? 'cash' : (original.kind as SaleTender['kind']);
     const tenders: SaleTender[] = [{ kind, amount: t.total, ...(kind === 'card' ? { reference: 'REFUND' } : {}) }];
     try {
-      await postSale(saleRequest(cart, data.config.storeId, this.#registerId, tenders, t.total), r.managerCode);
+      await sendSale(saleRequest(cart, data.config.storeId, this.#registerId, tenders, t.total), currentCashier()?.id, r.approval);
       this.cart = cart;
       await this.#showReceipt(cart.id, t, tenders, 0, false, r.sale.sale.id);
       this.cart = newCart(uuid(), new Date());
@@ -337,15 +389,58 @@ export class KeelTerminal extends LitElement {
     this.cart = c;
   }
 
-  #signIn(e: Event) {
+  #field(id: string): string {
+    return (this.renderRoot.querySelector(`#${id}`) as HTMLInputElement | null)?.value ?? '';
+  }
+
+  async #enroll(e: Event) {
     e.preventDefault();
-    const form = e.target as HTMLFormElement;
-    const token = (form.querySelector('#token') as HTMLInputElement).value.trim();
-    const registerId = (form.querySelector('#register') as HTMLInputElement).value.trim() || 'till-1';
-    if (!token) return this.#say('Enter the till key');
-    saveIdentity({ token, registerId });
-    this.view = 'loading';
-    void this.#start();
+    const name = this.#field('till-name').trim();
+    if (!name) return this.#say('Give this till a name');
+    this.message = '';
+    try {
+      await enrollThisTill(this.#field('mgr-user'), this.#field('mgr-password'), name);
+      this.view = 'pin';
+    } catch (err) {
+      this.#say(err instanceof ApiError && err.status === 401 ? 'Wrong username or password' : String((err as Error).message));
+    }
+  }
+
+  async #pinSignIn(e: Event) {
+    e.preventDefault();
+    try {
+      await signInWithPin(this.#field('pin-user'), this.#field('pin'));
+    } catch (err) {
+      (this.renderRoot.querySelector('#pin') as HTMLInputElement | null)?.select();
+      return this.#say(
+        err instanceof ApiError && err.code === 'till.required'
+          ? 'This till is no longer enrolled: a manager must enroll it again'
+          : err instanceof ApiError && !err.offline
+            ? err.message
+            : 'The server cannot be reached: signing in needs it',
+      );
+    }
+    this.message = '';
+    if (!this.data) {
+      this.view = 'loading';
+      return void this.#start();
+    }
+    // Another cashier (or the same one again): their limits, and the drawer of this till.
+    try {
+      const [config, current] = await Promise.all([getConfig(), currentSession(this.#registerId)]);
+      this.data = { ...this.data, config, session: current.session ?? null };
+      await kvSet('config', config);
+      await kvSet('session', this.data.session);
+      this.view = this.data.session ? 'sell' : 'open';
+      void this.#sync?.flush();
+    } catch (err) {
+      this.#say(String((err as Error).message));
+    }
+  }
+
+  async #signOut() {
+    await signOut();
+    this.view = 'pin';
   }
 
   override updated(changed: Map<string, unknown>) {
@@ -359,7 +454,8 @@ export class KeelTerminal extends LitElement {
         (el?.renderRoot.querySelector('input, button') as HTMLElement | null)?.focus();
       });
     }
-    if (this.view === 'signin') (this.renderRoot.querySelector('#token') as HTMLElement | null)?.focus();
+    if (this.view === 'pin') (this.renderRoot.querySelector('#pin-user') as HTMLElement | null)?.focus();
+    if (this.view === 'enroll') (this.renderRoot.querySelector('#mgr-user') as HTMLElement | null)?.focus();
   }
 
   #sellView() {
@@ -396,6 +492,8 @@ export class KeelTerminal extends LitElement {
           <button class="secondary" @click=${() => void this.#xReport()}>X report</button>
           <button class="secondary" @click=${() => (this.view = 'count')}>Close till</button>
           <button class="secondary" ?disabled=${!this.receipt} @click=${() => (this.view = 'receipt')}>Last receipt</button>
+          <button class="secondary" @click=${() => (this.view = 'pin')}>Switch cashier</button>
+          <button class="secondary" @click=${() => void this.#signOut()}>Sign out</button>
         </div>
         ${
           this.held.length
@@ -409,12 +507,14 @@ export class KeelTerminal extends LitElement {
     </div>
     ${
       this.approval
-        ? html`<keel-approval-dialog saleId=${this.cart.id} basisPoints=${this.approval.bp} limitBp=${data.config.cashier.maxDiscountBp}
-        @approved=${(e: CustomEvent<{ approverName: string }>) => {
+        ? html`<keel-approval-dialog basisPoints=${Math.abs(this.approval.bp)} limitBp=${data.config.cashier.maxDiscountBp}
+        @approved=${(e: CustomEvent<{ approval: Approval; approverName: string }>) => {
           const a = this.approval;
           this.approval = undefined;
+          this.#approvals.set(this.cart.id, e.detail.approval);
           this.cart = { ...this.cart, approvedBy: e.detail.approverName };
-          if (a) this.#applyDiscount(a.key, a.bp);
+          // A negative bp: the discount is already in the cart (approval asked at payment).
+          if (a && a.bp >= 0) this.#applyDiscount(a.key, a.bp);
           this.#say(`Discount approved by ${e.detail.approverName}`);
         }}
         @cancel=${() => {
@@ -433,11 +533,21 @@ export class KeelTerminal extends LitElement {
         return html`<p role="status">Loading the till…</p>`;
       case 'error':
         return html`<p role="alert">${this.message}</p><button @click=${() => location.reload()}>Try again</button>`;
-      case 'signin':
-        return html`<form class="panel" @submit=${this.#signIn} aria-labelledby="si-h"><h2 id="si-h">Set up this till</h2>
-          <div class="row"><label for="token">Till key<input id="token" type="password" autocomplete="off" /></label>
-          <label for="register">Till name<input id="register" value="till-1" autocomplete="off" /></label>
-          <button type="submit">Sign in</button></div><p role="alert">${this.message}</p></form>`;
+      case 'enroll':
+        return html`<form class="panel signin" @submit=${this.#enroll} aria-labelledby="en-h"><h2 id="en-h">Enroll this till</h2>
+          <p>A manager signs in once to make this browser a till of the store.</p>
+          <label for="mgr-user">Manager username<input id="mgr-user" autocomplete="username" autocapitalize="none" /></label>
+          <label for="mgr-password">Password<input id="mgr-password" type="password" autocomplete="current-password" /></label>
+          <label for="till-name">Till name<input id="till-name" autocomplete="off" value="Till 1" /></label>
+          <button type="submit">Enroll this till</button><p role="alert">${this.message}</p></form>`;
+      case 'pin':
+        return html`<form class="panel signin" @submit=${this.#pinSignIn} aria-labelledby="pin-h"><h2 id="pin-h">${tillName()}</h2>
+          <p>Sign in with your PIN${this.data ? ' (another cashier takes over the till)' : ''}.</p>
+          <label for="pin-user">Username<input id="pin-user" autocomplete="username" autocapitalize="none" /></label>
+          <label for="pin">PIN<input id="pin" type="password" inputmode="numeric" autocomplete="off" /></label>
+          <button type="submit">Sign in</button>
+          ${this.data && currentCashier() ? html`<button type="button" class="secondary" @click=${() => (this.view = this.data?.session ? 'sell' : 'open')}>Back to the sale</button>` : ''}
+          <p role="alert">${this.message}</p></form>`;
       case 'open':
         return html`<keel-cash-panel mode="open" currency=${cur} @open-float=${this.#openSession}></keel-cash-panel><p role="alert">${this.message}</p>`;
       case 'sell':
@@ -451,7 +561,7 @@ export class KeelTerminal extends LitElement {
           <div class="row no-print"><button @click=${() => (this.view = 'sell')} data-testid="new-sale" autofocus>New sale</button>
           <button class="secondary" @click=${() => window.print()}>Print</button></div>`;
       case 'refund':
-        return html`<keel-refund-panel currency=${cur} @refund=${this.#refund} @cancel=${() => (this.view = 'sell')}></keel-refund-panel>`;
+        return html`<keel-refund-panel currency=${cur} ?needsManager=${!this.data?.config.cashier.permissions.includes('sales.refund')} @refund=${this.#refund} @cancel=${() => (this.view = 'sell')}></keel-refund-panel>`;
       case 'count':
         return html`<keel-cash-panel mode="count" currency=${cur} @count=${this.#close} @done=${() => (this.view = 'sell')}></keel-cash-panel>
           <p role="alert">${this.message}</p>`;
@@ -462,7 +572,8 @@ export class KeelTerminal extends LitElement {
   }
 
   override render() {
-    return html`<keel-status-bar storeName=${this.data?.config.storeName ?? 'Keel'} cashier=${this.data?.config.cashier.name ?? ''}
+    const signedIn = this.view !== 'pin' && this.view !== 'enroll';
+    return html`<keel-status-bar storeName=${this.data?.config.storeName ?? 'Keel'} cashier=${signedIn ? (this.data?.config.cashier.name ?? '') : ''}
         registerId=${this.#registerId} .sync=${this.sync}></keel-status-bar>
       <main>${this.#body()}</main>`;
   }

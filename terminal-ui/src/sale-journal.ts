@@ -16,6 +16,8 @@ export interface JournalEntry {
   readonly journaledAt: number;
   readonly offline: boolean;
   readonly attempts: number;
+  /** The user id of the cashier signed in when the sale was taken (it is recorded under them). */
+  readonly cashierId?: number | undefined;
   /** Why the entry is a conflict or quarantined. */
   readonly problem?: string | undefined;
   readonly syncedAt?: number | undefined;
@@ -35,14 +37,15 @@ export function readEntry(raw: unknown): { ok: true; entry: JournalEntry } | { o
   if (!Array.isArray(r.tenders) || !r.tenders.every((t) => typeof t?.kind === 'string' && Number.isSafeInteger(t?.amount))) {
     return { ok: false, id, reason: 'the tenders are damaged' };
   }
+  if (e.cashierId !== undefined && !Number.isSafeInteger(e.cashierId)) return { ok: false, id, reason: 'the cashier is damaged' };
   if (!['pending', 'synced', 'conflict', 'quarantined'].includes(String(e.status))) return { ok: false, id, reason: 'unknown status' };
   return { ok: true, entry: e as JournalEntry };
 }
 
 export class SaleJournal {
   /** Write a new sale; resolves once IndexedDB has committed it. */
-  async append(request: SaleRequest, offline: boolean): Promise<JournalEntry> {
-    const entry: JournalEntry = { id: request.id, request, status: 'pending', journaledAt: Date.now(), offline, attempts: 0 };
+  async append(request: SaleRequest, offline: boolean, cashierId: number | undefined): Promise<JournalEntry> {
+    const entry: JournalEntry = { id: request.id, request, status: 'pending', journaledAt: Date.now(), offline, attempts: 0, cashierId };
     await journalPut(entry);
     return entry;
   }

@@ -1,7 +1,6 @@
 import type { SaleRequest } from '@keel/core';
 import type { JournalEntry, JournalStatus, SaleJournal } from './sale-journal.js';
-import { postSale } from './terminal-api.js';
-import { ApiError, apiFetch } from './till-session.js';
+import { ApiError, type Approval, apiFetch, currentCashier, sendSale } from './till-session.js';
 
 export interface SyncState {
   readonly online: boolean;
@@ -25,6 +24,8 @@ export class SaleSync extends EventTarget {
   #running: Promise<void> | undefined;
   #again = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Managers' approvals for sales not yet sent: in memory only, never in the journal. */
+  readonly #approvals = new Map<string, Approval>();
 
   constructor(journal: SaleJournal, lastContact = Date.now()) {
     super();
@@ -36,9 +37,10 @@ export class SaleSync extends EventTarget {
     return { online: this.#online, counts: this.#counts, lastContact: this.#lastContact };
   }
 
-  /** Journal a sale (committed locally first), then try to send it. */
-  async record(request: SaleRequest): Promise<JournalEntry> {
-    const entry = await this.#journal.append(request, !this.#online);
+  /** Journal a sale under the signed-in cashier (committed locally first), then try to send it. */
+  async record(request: SaleRequest, approval?: Approval): Promise<JournalEntry> {
+    const entry = await this.#journal.append(request, !this.#online, currentCashier()?.id);
+    if (approval) this.#approvals.set(request.id, approval);
     this.#counts = { ...this.#counts, pending: this.#counts.pending + 1 };
     this.#emit();
     void this.flush();
@@ -90,7 +92,8 @@ export class SaleSync extends EventTarget {
   /** Returns false when the server could not be reached (stop this pass). */
   async #send(entry: JournalEntry): Promise<boolean> {
     try {
-      await postSale(entry.request);
+      await sendSale(entry.request, entry.cashierId, this.#approvals.get(entry.id));
+      this.#approvals.delete(entry.id);
       await this.#journal.update({ ...entry, status: 'synced', attempts: entry.attempts + 1, syncedAt: Date.now() });
       this.#contact(true);
       return true;
@@ -101,7 +104,8 @@ export class SaleSync extends EventTarget {
         return false;
       }
       this.#contact(true);
-      if (err.status === 401 || err.status === 403) return false; // the till's credential, not the sale: keep it pending
+      // The till's credential, not the sale: keep it pending until someone signs in again.
+      if (err.status === 401 || (err.status === 403 && !err.code.startsWith('sale.'))) return false;
       // The server refuses this sale (price changed, product retired, ...): keep it, flagged for a manager.
       await this.#journal.update({ ...entry, status: 'conflict', attempts: entry.attempts + 1, problem: `${err.code}: ${err.message}` });
       return true;

@@ -1,4 +1,4 @@
-import type { SaleRequest, TaxRate, TenderKind } from '@keel/core';
+import type { TaxRate, TenderKind } from '@keel/core';
 import { apiFetch } from './till-session.js';
 
 /** The terminal's view of the Keel API: payload types and calls. Money is integer minor units. */
@@ -74,8 +74,6 @@ export async function fetchCatalog(onPage?: (loaded: number) => void): Promise<C
   }
 }
 
-export const postSale = (sale: SaleRequest, asToken?: string) =>
-  apiFetch<SaleResult>('/api/v1/sales', { method: 'POST', body: sale, ...(asToken ? { asToken } : {}) });
 export const currentSession = (registerId: string) =>
   apiFetch<{ session: CashSession | null }>(`/api/v1/cash-sessions/current?registerId=${encodeURIComponent(registerId)}`);
 export const openSession = (id: string, registerId: string, openingFloat: number) =>
@@ -85,4 +83,4 @@ export const closeSession = (id: string, counts: Record<string, number>) =>
   apiFetch<CashReport>(`/api/v1/cash-sessions/${id}/close`, { method: 'POST', body: { counts } });
 export const drawerEvent = (id: string, kind: 'no_sale' | 'drawer_open', reason?: string) =>
   apiFetch<void>(`/api/v1/cash-sessions/${id}/drawer-events`, { method: 'POST', body: { kind, reason } });
-export const refundable = (saleId: string, asToken: string) => apiFetch<RefundableSale>(`/api/v1/terminal/refundable/${saleId}`, { asToken });
+export const refundable = (saleId: string) => apiFetch<RefundableSale>(`/api/v1/terminal/refundable/${saleId}`);

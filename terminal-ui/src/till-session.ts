@@ -1,29 +1,54 @@
+import type { SaleRequest } from '@keel/core';
+
 /**
- * How this till authenticates: ONE module, so it can move from a bearer token (an API token
- * standing in for an enrolled till, `npx keel token create --role cashier`) to till keys and
- * cashier PINs when people-and-trust lands. Everything the terminal sends goes through `apiFetch`.
+ * How this till authenticates: the ONE place. A manager enrolls the browser as a till; its key is
+ * kept in localStorage (`keel.tillKey`, where the back office's till page keeps it too) and sent as
+ * `x-keel-till` on every request. Cashiers sign in and switch by PIN at the till: the server sets
+ * the session cookie (HttpOnly) and answers a CSRF token, sent as `x-csrf-token` on every write.
+ * The signed-in cashier (never the PIN) is remembered so that a till that starts while the server is
+ * away keeps selling as them, and every journaled sale records its cashier: a sale whose cashier's
+ * session has ended since is replayed by the till key for that cashier (POST /api/v1/terminal/replays).
  */
-const TOKEN_KEY = 'keel.till.token';
-const REGISTER_KEY = 'keel.till.register';
+const TILL_KEY = 'keel.tillKey';
+const TILL_NAME = 'keel.tillName';
+const CASHIER = 'keel.till.cashier';
+/** Fired on window when the server no longer knows this till's session (expired, signed out elsewhere). */
+export const SESSION_ENDED = 'keel-session-ended';
 
-export interface TillIdentity {
-  readonly token: string;
-  readonly registerId: string;
+/** The person signed in at this till, as the server presented them at sign-in. */
+export interface Cashier {
+  readonly id: number;
+  readonly name: string;
+  readonly role: string;
+  readonly permissions: readonly string[];
+  readonly maxDiscountBp: number;
+  /** The enrolled till the session is bound to; sales and cash sessions are recorded under `till:<id>`. */
+  readonly tillId: string;
 }
 
-export function savedIdentity(): TillIdentity | undefined {
-  const token = localStorage.getItem(TOKEN_KEY);
-  const registerId = localStorage.getItem(REGISTER_KEY);
-  return token && registerId ? { token, registerId } : undefined;
+/** A manager's username and PIN, kept in memory only for the sale they approve. */
+export interface Approval {
+  readonly username: string;
+  readonly pin: string;
 }
 
-export function saveIdentity(identity: TillIdentity): void {
-  localStorage.setItem(TOKEN_KEY, identity.token);
-  localStorage.setItem(REGISTER_KEY, identity.registerId);
+let csrfToken: string | null = null;
+
+export const tillKey = (): string | null => localStorage.getItem(TILL_KEY);
+export const tillName = (): string => localStorage.getItem(TILL_NAME) ?? 'Till';
+
+export function currentCashier(): Cashier | undefined {
+  try {
+    const raw = localStorage.getItem(CASHIER);
+    return raw ? (JSON.parse(raw) as Cashier) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-export function forgetIdentity(): void {
-  localStorage.removeItem(TOKEN_KEY);
+/** The register this till's sales and drawer belong to (as the server records them). */
+export function registerId(): string {
+  return `till:${currentCashier()?.tillId ?? 'unenrolled'}`;
 }
 
 /** A failed call: `status` 0 means the server could not be reached (offline). */
@@ -42,19 +67,22 @@ export class ApiError extends Error {
   }
 }
 
-/** fetch against the Keel API with this till's credential (or `asToken`, a manager's, for one call). */
-export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown; asToken?: string } = {}): Promise<T> {
-  const token = init.asToken ?? savedIdentity()?.token;
+/** fetch against the Keel API as this till and its signed-in cashier. */
+export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
+  const key = tillKey();
+  if (key) headers['x-keel-till'] = key;
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(path, {
-      method: init.method ?? 'GET',
+      method,
       headers,
       body: init.body === undefined ? null : JSON.stringify(init.body),
       cache: 'no-store',
+      credentials: 'same-origin',
     });
   } catch {
     throw new ApiError(0, 'network', 'The Keel server cannot be reached');
@@ -67,21 +95,94 @@ export async function apiFetch<T>(path: string, init: { method?: string; body?: 
   } catch {
     if (!res.ok) throw new ApiError(res.status, 'unreadable', `The server answered ${res.status}`);
   }
-  if (!res.ok) throw new ApiError(res.status, String(json.code ?? 'unknown'), String(json.detail ?? json.title ?? `HTTP ${res.status}`), json);
+  if (!res.ok) {
+    const err = new ApiError(res.status, String(json.code ?? 'unknown'), String(json.detail ?? json.title ?? `HTTP ${res.status}`), json);
+    if (res.status === 401 && !path.startsWith('/api/v1/auth/')) {
+      csrfToken = null;
+      window.dispatchEvent(new Event(SESSION_ENDED));
+    }
+    throw err;
+  }
   return json as T;
 }
 
-export interface Approval {
-  readonly approvedBy: string;
-  readonly approverName: string;
-  readonly basisPoints: number;
+interface SignedIn {
+  user: { id: number | null; name: string; role: string; permissions: string[]; maxDiscountBp: number; tillId: string | null } | null;
+  csrfToken: string | null;
+}
+
+function remember(answer: SignedIn): Cashier | undefined {
+  csrfToken = answer.csrfToken;
+  const u = answer.user;
+  if (!u || u.id === null || u.tillId === null) {
+    localStorage.removeItem(CASHIER);
+    return undefined;
+  }
+  const cashier: Cashier = { id: u.id, name: u.name, role: u.role, permissions: u.permissions, maxDiscountBp: u.maxDiscountBp, tillId: String(u.tillId) };
+  localStorage.setItem(CASHIER, JSON.stringify(cashier));
+  return cashier;
+}
+
+/** Who the server says is signed in at this till (undefined: nobody). Throws an offline ApiError when unreachable. */
+export async function sessionState(): Promise<Cashier | undefined> {
+  return remember(await apiFetch<SignedIn>('/api/v1/auth/state'));
+}
+
+/** A cashier signs in, or takes over the till, with their PIN. */
+export async function signInWithPin(username: string, pin: string): Promise<Cashier> {
+  const cashier = remember(await apiFetch<SignedIn>('/api/v1/auth/pin', { method: 'POST', body: { username: username.trim(), pin } }));
+  if (!cashier) throw new ApiError(403, 'till.required', 'This browser is not an enrolled till');
+  return cashier;
+}
+
+export async function signOut(): Promise<void> {
+  await apiFetch<void>('/api/v1/auth/sign-out', { method: 'POST' }).catch(() => undefined);
+  csrfToken = null;
+  localStorage.removeItem(CASHIER);
 }
 
 /**
- * A manager approves a discount above the cashier's limit. Today the manager's code is their own
- * API token, checked by the server against their limit and audited (POST /api/v1/terminal/approvals).
- * When people-and-trust lands this becomes the manager's PIN and the sale carries `approval`.
+ * A manager enrolls this browser as a till: signs in with their password, enrolls it in the
+ * server's store, keeps the key, and signs out again (a cashier then signs in by PIN).
  */
-export function requestManagerApproval(managerCode: string, saleId: string, basisPoints: number, reason: string): Promise<Approval> {
-  return apiFetch<Approval>('/api/v1/terminal/approvals', { method: 'POST', body: { saleId, basisPoints, reason }, asToken: managerCode.trim() });
+export async function enrollThisTill(username: string, password: string, name: string): Promise<void> {
+  localStorage.removeItem(TILL_KEY);
+  remember(await apiFetch<SignedIn>('/api/v1/auth/sign-in', { method: 'POST', body: { username: username.trim(), password } }));
+  try {
+    const { storeId } = await apiFetch<{ storeId: number }>('/api/v1/terminal/config');
+    const till = await apiFetch<{ id: number; name: string; key: string }>('/api/v1/tills', { method: 'POST', body: { name, storeId } });
+    localStorage.setItem(TILL_KEY, till.key);
+    localStorage.setItem(TILL_NAME, till.name);
+  } finally {
+    await signOut();
+  }
+}
+
+/** Checks a manager's username and PIN now, so a typo shows at once; the sale then carries them. */
+export function checkApproval(approval: Approval, purpose: 'discount' | 'refund', basisPoints = 0): Promise<{ approverName: string }> {
+  return apiFetch('/api/v1/terminal/approvals', { method: 'POST', body: { ...approval, purpose, basisPoints } });
+}
+
+export interface SaleAnswer {
+  id: string;
+  total: number;
+  changeDue: number;
+  replayed?: boolean;
+}
+
+/**
+ * Send a journaled sale: as the signed-in cashier when they took it (with a manager's approval if
+ * one is held in memory), else — their session ended, or another cashier signed in since — by the
+ * till key for the cashier recorded with the sale.
+ */
+export async function sendSale(sale: SaleRequest, cashierId: number | undefined, approval?: Approval): Promise<SaleAnswer> {
+  const me = currentCashier();
+  if (cashierId === undefined || (me?.id === cashierId && csrfToken)) {
+    try {
+      return await apiFetch<SaleAnswer>('/api/v1/sales', { method: 'POST', body: approval ? { ...sale, approval } : sale });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401 && cashierId !== undefined)) throw e;
+    }
+  }
+  return apiFetch<SaleAnswer>('/api/v1/terminal/replays', { method: 'POST', body: { cashierId, sale } });
 }

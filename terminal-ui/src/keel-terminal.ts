@@ -82,6 +82,7 @@ export class KeelTerminal extends LitElement {
         min-height: 1.4em;
       }
       form.signin {
+        box-sizing: border-box;
         max-width: 24rem;
         width: 100%;
         margin: 2rem auto;

@@ -77,11 +77,19 @@ export const terminalRoutes: FastifyPluginAsync<{ deps: TerminalDeps }> = async 
       const p = request.principal as Principal;
       const { username, pin, purpose, basisPoints } = request.body;
       const approval = { username, pin };
-      const approver =
-        purpose === 'refund'
-          ? await verifyRefundApproval(deps.db, deps.sales.lockout, approval, deps.storeId, p)
-          : await verifyApproval(deps.db, deps.sales.lockout, approval, deps.storeId, basisPoints ?? 0, p);
-      return { approverName: approver.name };
+      try {
+        const approver =
+          purpose === 'refund'
+            ? await verifyRefundApproval(deps.db, deps.sales.lockout, approval, deps.storeId, p)
+            : await verifyApproval(deps.db, deps.sales.lockout, approval, deps.storeId, basisPoints ?? 0, p);
+        return { approverName: approver.name };
+      } catch (e) {
+        if (e instanceof Problem) {
+          const detail = { purpose, basisPoints: basisPoints ?? null, approver: username, reason: e.code };
+          await deps.audit({ actor: p.id, action: 'sale.approval_failed', subject: null, detail, requestId: request.id });
+        }
+        throw e;
+      }
     },
   );
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../src/api-tokens.js';
 import { type KeelServer, startKeel } from '../src/keel-server.js';
 import { launchChromium } from './support/browser.js';
+import { addPeople, CASHIER, MANAGER } from './support/store-people.js';
 import { parseMoney, TerminalDriver } from './support/terminal-driver.js';
 import { createTestDatabase, tempDataDir, testConfig } from './support/test-env.js';
 
@@ -17,8 +18,7 @@ import { createTestDatabase, tempDataDir, testConfig } from './support/test-env.
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../.test-artifacts');
 let server: KeelServer;
 let browser: Browser;
-let cashierToken: string;
-let managerToken: string;
+let ownerToken: string;
 let cleanup: Array<() => Promise<void> | void> = [];
 
 const PRODUCTS = [
@@ -35,16 +35,16 @@ beforeAll(async () => {
   const dir = tempDataDir();
   cleanup = [db.drop, dir.remove];
   server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir, nats: true }), { dashboardsDist: null, terminalDist });
+  ownerToken = await createApiToken(server.db, 'setup script', 'owner');
   for (const p of PRODUCTS) {
     const res = await fetch(`${server.url}/api/v1/products`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ownerToken}` },
       body: JSON.stringify({ ...p, cost: Math.floor(p.price / 2) }),
     });
     expect(res.status).toBe(201);
   }
-  cashierToken = await createApiToken(server.db, 'Casey (cashier)', 'cashier');
-  managerToken = await createApiToken(server.db, 'Morgan (manager)', 'manager');
+  await addPeople(server.url, ownerToken, [MANAGER, CASHIER]);
   browser = await launchChromium();
 });
 
@@ -65,7 +65,14 @@ describe('/terminal: a whole shift', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     const till = new TerminalDriver(page);
     await page.goto(`${server.url}/terminal/`);
-    await till.signIn(cashierToken);
+    // A manager enrolls this browser as a till; the cashier signs in with a PIN.
+    await page.getByRole('button', { name: 'Enroll this till' }).waitFor();
+    await shot(page, 'terminal-enroll-desktop.png');
+    await till.enroll(MANAGER, 'Front till');
+    await shot(page, 'terminal-pin-desktop.png');
+    await till.signIn({ ...CASHIER, pin: '0000' });
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('Wrong username, password or PIN');
+    await till.signIn(CASHIER);
     await page.getByLabel('Opening float').fill('150.00');
     await page.getByLabel('Opening float').press('Enter');
     await page.getByLabel('Scan or search (name, SKU, code)').waitFor();
@@ -97,9 +104,13 @@ describe('/terminal: a whole shift', () => {
         // ...then approved by one.
         await page.getByLabel('Discount on the whole sale %').fill('25');
         await page.getByLabel('Discount on the whole sale %').press('Tab');
-        await page.getByLabel('Manager code').fill(managerToken);
+        await page.getByLabel('Manager username').fill(MANAGER.username);
+        await page.getByLabel('Manager PIN').fill('9999');
         await page.getByRole('button', { name: 'Approve' }).click();
-        await expect.poll(() => till.message()).toContain('approved by Morgan');
+        await expect.poll(() => page.getByRole('dialog').getByRole('alert').textContent(), { timeout: 15_000 }).toContain('wrong username or PIN'); // scrypt: slow by design
+        await page.getByLabel('Manager PIN').fill(MANAGER.pin);
+        await page.getByRole('button', { name: 'Approve' }).click();
+        await expect.poll(() => till.message(), { timeout: 15_000 }).toContain('approved by Morgan');
       }
       const total = await till.total();
       expect(total).toBeGreaterThan(0);
@@ -133,27 +144,38 @@ describe('/terminal: a whole shift', () => {
     // One refund: a coffee from the first sale, paid back in cash, signed by the manager.
     await page.getByRole('button', { name: 'Refund' }).click();
     await page.getByLabel('Receipt number').fill(saleIds[0] as string);
-    await page.getByLabel('Manager code').fill(managerToken);
     await page.getByRole('button', { name: 'Find sale' }).click();
     await page.getByLabel('Return how many COFFEE').fill('1');
     await page.getByLabel('Reason').fill('damaged pack');
     await page.getByLabel('Pay back').selectOption('cash');
+    // The cashier may not refund alone: the manager's username and PIN go with it.
+    await page.getByLabel('Manager username').fill(MANAGER.username);
+    await page.getByLabel('Manager PIN').fill(MANAGER.pin);
     await page.getByRole('button', { name: 'Refund', exact: true }).click();
     await page.getByTestId('receipt').waitFor();
     expect(parseMoney((await page.getByTestId('receipt-total').textContent()) ?? '')).toBe(-1290);
     await page.getByTestId('new-sale').click();
 
     // What PostgreSQL holds is what the reports must show.
+    const { id: tillId } = await server.db.selectFrom('tills').select('id').where('name', '=', 'Front till').executeTakeFirstOrThrow();
     const pg = await server.db
       .selectFrom('sales')
       .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('total').as('total'), eb.fn.sum<number>('change_due').as('change')])
-      .where('register_id', '=', 'till-1')
+      .where('register_id', '=', `till:${tillId}`)
       .executeTakeFirstOrThrow();
     expect(Number(pg.n)).toBe(21);
-    const refundRow = await server.db.selectFrom('sales').select(['refund_of', 'total']).where('refund_of', 'is not', null).executeTakeFirstOrThrow();
-    expect(refundRow).toEqual({ refund_of: saleIds[0], total: -1290 });
-    const audit = await server.db.selectFrom('audit_log').select(['action']).execute();
-    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['cash.open', 'discount.approved', 'sale.refund']));
+    const refundRow = await server.db
+      .selectFrom('sales')
+      .select(['refund_of', 'total', 'cashier_id'])
+      .where('refund_of', 'is not', null)
+      .executeTakeFirstOrThrow();
+    expect(refundRow).toMatchObject({ refund_of: saleIds[0], total: -1290 });
+    const audit = await server.db.selectFrom('audit_log').select(['action', 'actor', 'detail']).execute();
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['cash.open', 'sale.discount_approved', 'sale.refund', 'sale.approval_failed']));
+    const refundAudit = audit.find((a) => a.action === 'sale.refund');
+    expect(refundAudit?.detail).toMatchObject({ refundOf: saleIds[0], reason: 'damaged pack' });
+    expect((refundAudit?.detail as { approvedBy?: string } | undefined)?.approvedBy).toMatch(/^user:/);
+    expect(audit.find((a) => a.action === 'sale.discount_approved')?.actor).not.toBe(refundRow.cashier_id);
 
     // X report mid-shift.
     await page.getByRole('button', { name: 'X report' }).click();
@@ -199,7 +221,10 @@ describe('/terminal: a whole shift', () => {
       const page = await browser.newPage({ viewport, hasTouch: true, isMobile: name === 'phone' });
       const till = new TerminalDriver(page);
       await page.goto(`${server.url}/terminal/`);
-      await till.signIn(managerToken, `till-${name}`);
+      await till.enroll(MANAGER, `Till ${name}`);
+      await shot(page, `terminal-pin-${name}.png`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+      await till.signIn(MANAGER);
       await page.getByLabel('Opening float').fill('100');
       await page.keyboard.press('Enter');
       await page.getByLabel('Scan or search (name, SKU, code)').waitFor();

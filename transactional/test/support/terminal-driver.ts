@@ -4,10 +4,20 @@ import type { Page } from 'playwright-core';
 export class TerminalDriver {
   constructor(readonly page: Page) {}
 
-  async signIn(token: string, registerId = 'till-1') {
-    await this.page.getByLabel('Till key').fill(token);
-    await this.page.getByLabel('Till name').fill(registerId);
-    await this.page.getByLabel('Till name').press('Enter');
+  /** A manager makes this browser a till (password once), as at installation. */
+  async enroll(manager: { username: string; password: string }, name = 'Till 1') {
+    await this.page.getByLabel('Manager username').fill(manager.username);
+    await this.page.getByLabel('Password').fill(manager.password);
+    await this.page.getByLabel('Till name').fill(name);
+    await this.page.getByRole('button', { name: 'Enroll this till' }).click();
+    await this.page.getByLabel('PIN', { exact: true }).waitFor();
+  }
+
+  /** A cashier signs in (or takes over the till) with their PIN. */
+  async signIn(person: { username: string; pin: string }) {
+    await this.page.getByLabel('Username', { exact: true }).fill(person.username);
+    await this.page.getByLabel('PIN', { exact: true }).fill(person.pin);
+    await this.page.getByLabel('PIN', { exact: true }).press('Enter');
   }
 
   /** A keyboard-wedge scanner: digits typed fast, then Enter, wherever the focus is. */

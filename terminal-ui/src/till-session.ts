@@ -115,7 +115,9 @@ function remember(answer: SignedIn): Cashier | undefined {
   csrfToken = answer.csrfToken;
   const u = answer.user;
   if (!u || u.id === null || u.tillId === null) {
+    const had = localStorage.getItem(CASHIER) !== null;
     localStorage.removeItem(CASHIER);
+    if (had) window.dispatchEvent(new Event(SESSION_ENDED));
     return undefined;
   }
   const cashier: Cashier = { id: u.id, name: u.name, role: u.role, permissions: u.permissions, maxDiscountBp: u.maxDiscountBp, tillId: String(u.tillId) };
@@ -176,8 +178,11 @@ export interface SaleAnswer {
  * till key for the cashier recorded with the sale.
  */
 export async function sendSale(sale: SaleRequest, cashierId: number | undefined, approval?: Approval): Promise<SaleAnswer> {
-  const me = currentCashier();
-  if (cashierId === undefined || (me?.id === cashierId && csrfToken)) {
+  if (cashierId !== undefined && currentCashier()?.id === cashierId && !csrfToken) {
+    // Started while the server was away: learn whether the session lives on (and its CSRF token).
+    await sessionState();
+  }
+  if (cashierId === undefined || (currentCashier()?.id === cashierId && csrfToken)) {
     try {
       return await apiFetch<SaleAnswer>('/api/v1/sales', { method: 'POST', body: approval ? { ...sale, approval } : sale });
     } catch (e) {

@@ -8,6 +8,7 @@ import { createApiToken } from '../src/api-tokens.js';
 import { openDatabase } from '../src/open-database.js';
 import { launchChromium } from './support/browser.js';
 import { eventually } from './support/pg-figures.js';
+import { addPeople, CASHIER, MANAGER } from './support/store-people.js';
 import { TerminalDriver } from './support/terminal-driver.js';
 import { createTestDatabase, tempDataDir } from './support/test-env.js';
 
@@ -17,7 +18,8 @@ import { createTestDatabase, tempDataDir } from './support/test-env.js';
  * is back every sale reaches PostgreSQL and the warehouse exactly once, with its till time and
  * cashier. Also: the server dies after committing a sale but before answering; the replay does not
  * duplicate it. The server runs as a child process so it can be killed and restarted on the same
- * port, database and data directory.
+ * port, database and data directory. While it is down the cashier's session ends (as if it had
+ * expired): the till replays the journal with its own key for the cashier recorded with each sale.
  */
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../.test-artifacts');
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -91,24 +93,27 @@ afterAll(async () => {
 });
 
 describe('/terminal offline', () => {
-  it('keeps selling through a server crash and a reload, then every sale is recorded exactly once', async () => {
+  it('keeps selling through a server crash, a reload and an ended session, then every sale is recorded exactly once', async () => {
+    const ownerToken = await createApiToken(db.db, 'setup script', 'owner');
+    const auth = { authorization: `Bearer ${ownerToken}` };
+    await addPeople(url(), ownerToken, [MANAGER, CASHIER]);
     for (const [sku, barcode, price] of [
       ['COFFEE', '4006381333931', 1290],
       ['MILK', '5012345678900', 149],
     ] as const) {
       const res = await fetch(`${url()}/api/v1/products`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...auth },
         body: JSON.stringify({ sku, barcode, name: sku, price, cost: 50, taxClass: 'standard' }),
       });
       expect(res.status).toBe(201);
     }
-    const token = await createApiToken(db.db, 'Casey (cashier)', 'cashier');
     const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
     const page = await context.newPage();
     const till = new TerminalDriver(page);
     await page.goto(`${url()}/terminal/`);
-    await till.signIn(token);
+    await till.enroll(MANAGER);
+    await till.signIn(CASHIER);
     await page.getByLabel('Opening float').fill('100');
     await page.keyboard.press('Enter');
     await page.getByLabel('Scan or search (name, SKU, code)').waitFor();
@@ -187,8 +192,13 @@ describe('/terminal offline', () => {
     const tillTimes = new Map(journal.filter((e) => e.request?.occurredAt).map((e) => [e.id, e.request?.occurredAt as string]));
     expect(tillTimes.size).toBe(53);
 
+    // The cashier's session ends while the server is away (idle expiry deletes it the same way).
+    expect(Number((await db.db.deleteFrom('sessions').executeTakeFirst()).numDeletedRows)).toBeGreaterThan(0);
+
     await startServer();
     await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 30_000 }).toBe('Online');
+    // The till asks for a PIN again, but the journal did not wait for it.
+    await page.getByLabel('PIN', { exact: true }).waitFor();
     await expect.poll(() => page.getByTestId('flagged').textContent()).toContain('1 quarantined');
 
     // PostgreSQL: every sale once, with the till's time and the cashier.
@@ -197,8 +207,11 @@ describe('/terminal offline', () => {
     expect(new Set(rows.map((r) => r.id)).size).toBe(53);
     expect(rows.filter((r) => r.id === lostAnswer).length).toBe(1);
     for (const r of rows) expect(r.occurred_at.toISOString()).toBe(tillTimes.get(r.id));
-    expect(new Set(rows.map((r) => r.cashier_id)).size).toBe(1);
-    expect(rows[0]?.cashier_id).toMatch(/^token:/);
+    const casey = await db.db.selectFrom('users').select('id').where('username', '=', CASHIER.username).executeTakeFirstOrThrow();
+    expect(new Set(rows.map((r) => r.cashier_id))).toEqual(new Set([`user:${casey.id}`]));
+    const replays = await db.db.selectFrom('audit_log').select(['actor', 'detail']).where('action', '=', 'sale.journal_replay').execute();
+    expect(replays.length).toBeGreaterThan(0);
+    expect(replays.every((r) => r.actor.startsWith('till:') && (r.detail as { cashier: string }).cashier === `user:${casey.id}`)).toBe(true);
     const split = await db.db.selectFrom('sale_tenders').select(['kind', 'reference']).where('kind', '=', 'card').execute();
     expect(split).toEqual([{ kind: 'card', reference: 'OFF7-1111' }]);
 
@@ -206,11 +219,29 @@ describe('/terminal offline', () => {
     const days = [...new Set(rows.map((r) => r.business_day))];
     const tickets = async () => {
       let n = 0;
-      for (const day of days) n += (await (await fetch(`${url()}/api/v1/dashboard/summary?day=${day}`)).json()).tickets;
+      for (const day of days) n += (await (await fetch(`${url()}/api/v1/dashboard/summary?day=${day}`, { headers: auth })).json()).tickets;
       return n;
     };
     await eventually(async () => (await tickets()) >= 53, 30_000);
     expect(await tickets()).toBe(53);
+
+    // The cashier signs in again and carries on selling.
+    await till.signIn(CASHIER);
+    await page.getByLabel('Scan or search (name, SKU, code)').waitFor();
+    await till.scan('4006381333931');
+    await till.pay([{ kind: 'cash', amount: 2000 }]);
+    await eventually(
+      async () =>
+        Number(
+          (
+            await db.db
+              .selectFrom('sales')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        ) === 54,
+      10_000,
+    );
     await context.close();
   });
 });

@@ -3,6 +3,7 @@ import type { Scenario } from './scenario.js';
 import { catalogSearch } from './scenarios/catalog-search.js';
 import { checkout } from './scenarios/checkout.js';
 import { importScenario } from './scenarios/import.js';
+import { terminal } from './scenarios/terminal.js';
 import { terminalCatalog } from './scenarios/terminal-catalog.js';
 
 /** `npm run bench -- <scenario> [--quick] [--json]` */
@@ -10,6 +11,7 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   checkout,
   import: importScenario,
   'catalog-search': catalogSearch,
+  terminal,
   'terminal-catalog': terminalCatalog,
 };
 const FLAGS = new Set(['--quick', '--json']);

@@ -575,7 +575,7 @@ export class KeelTerminal extends LitElement {
   override render() {
     const signedIn = this.view !== 'pin' && this.view !== 'enroll';
     return html`<keel-status-bar storeName=${this.data?.config.storeName ?? 'Keel'} cashier=${signedIn ? (this.data?.config.cashier.name ?? '') : ''}
-        registerId=${this.#registerId} .sync=${this.sync}></keel-status-bar>
+        registerId=${this.view === 'enroll' ? 'New till' : tillName()} .sync=${this.sync}></keel-status-bar>
       <main>${this.#body()}</main>`;
   }
 }

@@ -7,6 +7,7 @@ import { dashboards } from './scenarios/dashboards.js';
 import { forecast } from './scenarios/forecast.js';
 import { importScenario } from './scenarios/import.js';
 import { ingest } from './scenarios/ingest.js';
+import { terminal } from './scenarios/terminal.js';
 import { terminalCatalog } from './scenarios/terminal-catalog.js';
 
 /** `npm run bench -- <scenario> [--quick] [--json]` */
@@ -18,6 +19,7 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   backup,
   import: importScenario,
   'catalog-search': catalogSearch,
+  terminal,
   'terminal-catalog': terminalCatalog,
 };
 const FLAGS = new Set(['--quick', '--json']);

@@ -1,6 +1,7 @@
 export * from './barcode.js';
 export * from './business-time.js';
 export * from './cart-totals.js';
+export * from './cash-rounding.js';
 export * from './decimal-money.js';
 export * from './events.js';
 export * from './ids.js';

@@ -13,6 +13,13 @@ export interface SaleRequest {
   readonly tenders: readonly SaleTender[];
   /** The total the till computed; the server refuses the sale if its own differs. */
   readonly expectedTotal?: number | undefined;
+  /** A refund names the sale it returns (lines negative, at that sale's prices) and why. */
+  readonly refund?: SaleRefund | undefined;
+}
+
+export interface SaleRefund {
+  readonly of: string;
+  readonly reason: string;
 }
 
 export interface SaleRequestLine {

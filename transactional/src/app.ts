@@ -6,6 +6,7 @@ import { type AnalyticsDeps, analyticsRoutes } from './analytics-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { type AuthDeps, authRoutes } from './auth-routes.js';
 import { findCardNumber } from './card-number.js';
+import { type CashSessionDeps, cashSessionRoutes } from './cash-session-routes.js';
 import { catalogFileRoutes } from './catalog-file-routes.js';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
@@ -15,6 +16,7 @@ import { type Authenticate, enforceRoutePermissions, publicRoutes } from './rout
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
 import { stockRoutes } from './stock-routes.js';
+import { type TerminalDeps, terminalRoutes } from './terminal-routes.js';
 import { type TillDeps, tillRoutes } from './till-routes.js';
 import { type UserDeps, userRoutes } from './user-routes.js';
 
@@ -28,7 +30,11 @@ export interface AppDeps {
   readonly users: UserDeps;
   readonly tills: TillDeps;
   readonly health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
+  readonly cashSessions: CashSessionDeps;
+  readonly terminal: TerminalDeps;
   readonly dashboardsDist: string | undefined;
+  /** The built checkout terminal (terminal-ui's `vite build`), served at /terminal/. */
+  readonly terminalDist: string | undefined;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['logger'];
   /** Prometheus metrics; when given, requests are timed and GET /metrics is served. */
@@ -134,6 +140,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(stockRoutes, { db: deps.catalog.db });
   await app.register(dashboardRoutes, { deps: deps.dashboards });
   await app.register(analyticsRoutes, { deps: deps.analytics });
+  await app.register(cashSessionRoutes, { deps: deps.cashSessions });
+  await app.register(terminalRoutes, { deps: deps.terminal });
+  if (deps.terminalDist) {
+    const root = deps.terminalDist;
+    await app.register(async (scope) => {
+      publicRoutes(scope);
+      // The service worker must never be served stale: it decides what the till runs offline.
+      await scope.register(fastifyStatic, {
+        root,
+        prefix: '/terminal/',
+        wildcard: false,
+        index: ['index.html'],
+        setHeaders: (res, file) => {
+          if (file.endsWith('sw.js') || file.endsWith('.html')) res.setHeader('cache-control', 'no-cache');
+        },
+      });
+      scope.get('/terminal', (_request, reply) => reply.redirect('/terminal/'));
+    });
+  }
   if (deps.dashboardsDist) {
     const root = deps.dashboardsDist;
     await app.register(async (scope) => {

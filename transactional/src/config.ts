@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { TENDER_KINDS, type TenderKind } from '@keel/core';
 
 /** Keel's whole configuration, read once in the composition root. Nothing else reads process.env. */
 export interface KeelConfig {
@@ -52,6 +53,12 @@ export interface KeelConfig {
   readonly backupKey: Buffer | undefined;
   readonly backupRetention: { readonly daily: number; readonly weekly: number; readonly monthly: number };
   readonly exportDir: string;
+  /** Checkout terminal offline limits: largest sale (minor units), tenders allowed, hours without the server. */
+  readonly terminalOfflineMaxSale: number;
+  readonly terminalOfflineTenders: readonly TenderKind[];
+  readonly terminalOfflineMaxHours: number;
+  /** Cash totals rounded to this many minor units at the till (1 = none, 5 = to 0.05). */
+  readonly terminalCashRounding: number;
   /** Where backups go (pre-migration backups too); default DATA_DIR/backups. */
   readonly backupDir: string;
   /** Below this much free space on the data volume, Keel refuses uploads and backups and alerts. */
@@ -112,6 +119,16 @@ function timeZone(raw: string): string {
   return raw;
 }
 
+function tenderKinds(raw: string): TenderKind[] {
+  const kinds = raw
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  const bad = kinds.find((k) => !(TENDER_KINDS as readonly string[]).includes(k));
+  if (bad) throw new ConfigError(`TERMINAL_OFFLINE_TENDERS: unknown tender "${bad}" (use ${TENDER_KINDS.join(', ')})`);
+  return kinds as TenderKind[];
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 function logLevel(raw: string): string {
   if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
@@ -154,6 +171,10 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
       monthly: int(env, 'BACKUP_KEEP_MONTHLY', 12, 0, 1200),
     },
     exportDir: path.resolve(cwd, env.EXPORT_DIR || path.join(env.DATA_DIR || 'data', 'exports')),
+    terminalOfflineMaxSale: int(env, 'TERMINAL_OFFLINE_MAX_SALE', 50_000, 0, 1_000_000_000),
+    terminalOfflineTenders: tenderKinds(env.TERMINAL_OFFLINE_TENDERS ?? 'cash,card'),
+    terminalOfflineMaxHours: int(env, 'TERMINAL_OFFLINE_MAX_HOURS', 24, 0, 24 * 30),
+    terminalCashRounding: int(env, 'TERMINAL_CASH_ROUNDING', 1, 1, 100),
     trustLoopback: bool(env, 'TRUST_LOOPBACK', false),
     sessionIdleMinutes: int(env, 'SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
     signInRatePerMinute: int(env, 'SIGN_IN_RATE_PER_MINUTE', 30, 1, 10_000),

@@ -32,6 +32,7 @@ export interface Database {
     user_id: number | null;
     created_at: ColumnType<Date, never, never>;
   };
+  cash_sessions: CashSessionTable;
   audit_log: {
     id: Generated<number>;
     at: ColumnType<Date, Date, never>;
@@ -122,6 +123,22 @@ export interface SaleTable {
   total: number;
   change_due: number;
   request_id: string | null;
+  refund_of: ColumnType<string | null, string | null | undefined, never>;
+}
+
+export interface CashSessionTable {
+  id: string;
+  store_id: number;
+  register_id: string;
+  opened_by: string;
+  opened_at: Date;
+  opening_float: number;
+  closed_by: string | null;
+  closed_at: Date | null;
+  counted: unknown;
+  counted_total: number | null;
+  expected_cash: number | null;
+  z_report: unknown;
 }
 
 export interface SaleLineTable {

@@ -42,6 +42,29 @@ export async function verifyApproval(
   neededBp: number,
   cashier: Principal,
 ): Promise<Principal> {
+  const approver = await approverByPin(db, lockout, approval, cashier);
+  if (!can(approver, 'sales.discount') || approver.maxDiscountBp < neededBp || !canSeeStore(approver, storeId)) {
+    throw new Problem('sale.approval_invalid', `${approver.name} may not approve a ${neededBp / 100}% discount here`);
+  }
+  return approver;
+}
+
+/** The same PIN check for a refund by a cashier without `sales.refund`: the approver must hold it here. */
+export async function verifyRefundApproval(
+  db: Kysely<Database>,
+  lockout: SignInLockout,
+  approval: Approval,
+  storeId: number,
+  cashier: Principal,
+): Promise<Principal> {
+  const approver = await approverByPin(db, lockout, approval, cashier);
+  if (!can(approver, 'sales.refund') || !canSeeStore(approver, storeId)) {
+    throw new Problem('sale.approval_invalid', `${approver.name} may not approve a refund here`);
+  }
+  return approver;
+}
+
+async function approverByPin(db: Kysely<Database>, lockout: SignInLockout, approval: Approval, cashier: Principal): Promise<Principal> {
   const username = approval.username.toLowerCase();
   const key = `pin:${username}`;
   await lockout.check(key);
@@ -54,8 +77,5 @@ export async function verifyApproval(
   await lockout.succeeded(key);
   const approver = await principalForUser(db, user, 'session');
   if (approver.id === cashier.id) throw new Problem('sale.approval_invalid', 'another person must approve');
-  if (!can(approver, 'sales.discount') || approver.maxDiscountBp < neededBp || !canSeeStore(approver, storeId)) {
-    throw new Problem('sale.approval_invalid', `${user.display_name} may not approve a ${neededBp / 100}% discount here`);
-  }
   return approver;
 }

@@ -23,6 +23,7 @@ import { schemaVersion as currentSchemaVersion, migrate, pendingMigrations } fro
 import type { Migration } from './migrations/index.js';
 import { openDatabase } from './open-database.js';
 import { ReferenceData } from './reference-data.js';
+import type { SaleServiceDeps } from './sale-service.js';
 import { SessionStore } from './sessions.js';
 import { RateLimiter, SignInLockout } from './sign-in-lockout.js';
 
@@ -51,6 +52,8 @@ export interface StartOptions {
   readonly logStream?: { write(line: string): void };
   /** Serve the built dashboards from here (default: @keel/dashboards' dist when built). */
   readonly dashboardsDist?: string | null;
+  /** Serve the built terminal from here (default: @keel/terminal-ui's dist when built). */
+  readonly terminalDist?: string | null;
   /** Start the API without listening (for app.inject). */
   readonly listen?: boolean;
   /** The migration set to run (default: all of Keel's); upgrade tests pass their own. */
@@ -61,6 +64,15 @@ async function defaultDashboardsDist(): Promise<string | undefined> {
   try {
     const { dashboardsDist } = await import('@keel/dashboards/dist-path');
     return existsSync(path.join(dashboardsDist, 'index.html')) ? dashboardsDist : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function defaultTerminalDist(): Promise<string | undefined> {
+  try {
+    const { terminalDist } = await import('@keel/terminal-ui/dist-path');
+    return existsSync(path.join(terminalDist, 'index.html')) ? terminalDist : undefined;
   } catch {
     return undefined;
   }
@@ -142,6 +154,14 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
 
   const sessions = new SessionStore(db, config.sessionIdleMinutes * 60_000);
   const lockout = new SignInLockout(db);
+  const salesDeps: SaleServiceDeps = {
+    db,
+    reference,
+    currency: config.currency,
+    now: () => new Date(),
+    audit: async (e) => void (await auditSafely(db, e, app)),
+    lockout,
+  };
   const app = await buildApp({
     metrics,
     logger,
@@ -151,8 +171,19 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     auth: { db, sessions, lockout, signInLimiter: new RateLimiter(config.signInRatePerMinute, 60_000) },
     users: { db, sessions },
     tills: { db, reference },
-    sales: { db, reference, currency: config.currency, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)), lockout },
+    sales: salesDeps,
     catalog: { db, reference },
+    cashSessions: { db, storeId: config.storeId, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
+    terminal: {
+      db,
+      reference,
+      storeId: config.storeId,
+      offline: { maxSaleTotal: config.terminalOfflineMaxSale, tenders: config.terminalOfflineTenders, maxHours: config.terminalOfflineMaxHours },
+      cashRounding: config.terminalCashRounding,
+      audit: async (e) => void (await auditSafely(db, e, app)),
+      sales: salesDeps,
+    },
+    terminalDist: options.terminalDist === null ? undefined : (options.terminalDist ?? (await defaultTerminalDist())),
     dashboards: { warehouse, feed, reference, currency: config.currency },
     analytics: { warehouse, db, currency: config.currency, timeZone: config.timeZone, storeId: config.storeId, now: () => new Date() },
     health: async () => {

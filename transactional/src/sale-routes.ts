@@ -45,6 +45,7 @@ export const SaleRequestSchema = Type.Object(
       { minItems: 1, maxItems: 20 },
     ),
     expectedTotal: Type.Optional(Amount),
+    refund: Type.Optional(Type.Object({ of: Uuid, reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false })),
     /** A manager's approval for a discount over the cashier's limit, entered at the till. */
     approval: Type.Optional(
       Type.Object(

@@ -15,10 +15,11 @@ import { type Kysely, sql } from 'kysely';
 import { type AuditEntry, appendAudit } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Database, SaleLineTable } from './database.js';
-import { type Approval, discountOverLimit, verifyApproval } from './discount-approval.js';
+import { type Approval, discountOverLimit, verifyApproval, verifyRefundApproval } from './discount-approval.js';
 import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
+import { checkRefund, checkRefundAmounts } from './refund-check.js';
 import type { SignInLockout } from './sign-in-lockout.js';
 
 /** A sale as posted: the shared request plus what only the server checks. */
@@ -87,7 +88,6 @@ export async function recordSale(
   const store = await deps.reference.store(req.storeId);
   // Another store answers exactly as a store that does not exist.
   if (!store || !canSeeStore(principal, req.storeId)) throw new Problem('sale.store_unknown', `store ${req.storeId} does not exist`);
-  if (req.lines.some((l) => l.quantityMilli < 0) && !can(principal, 'sales.refund')) throw new Problem('sale.refund_not_permitted');
 
   // One round trip: is this a replay, and the products it names (a replay must answer even if a
   // product was retired since, so the replay check comes before any validation).
@@ -100,15 +100,33 @@ export async function recordSale(
     const replay = await findReplay(deps.db, req.id, requestSha);
     if (replay) return { sale: replay, replayed: true };
   }
+  // A refund needs the refund permission, or a manager's username and PIN entered at the till.
+  const isRefund = req.refund !== undefined || req.lines.some((l) => l.quantityMilli < 0);
+  let refundApprover: Principal | undefined;
+  if (isRefund && !can(principal, 'sales.refund')) {
+    if (!approval) throw new Problem('sale.refund_not_permitted');
+    try {
+      refundApprover = await verifyRefundApproval(deps.db, deps.lockout, approval, req.storeId, principal);
+    } catch (e) {
+      if (e instanceof Problem) {
+        const detail = { refundOf: req.refund?.of ?? null, approver: approval.username, reason: e.code };
+        await deps.audit({ actor: principal.id, action: 'sale.approval_failed', subject: req.id, detail, requestId });
+      }
+      throw e;
+    }
+  }
+  const refund = await checkRefund(deps.db, req);
   const products = found.filter((p) => p.id !== null);
   const byId = new Map(products.map((p) => [p.id, p]));
   const missing = productIds.filter((id) => !byId.get(id)?.active);
   if (missing.length > 0) throw new Problem('sale.unknown_product', `unknown or inactive product ids: ${missing.join(', ')}`, { productIds: missing });
 
   const cartLines: CartLineInput[] = [];
-  const tampered = req.lines.filter((l) => l.unitPrice !== undefined && l.unitPrice !== byId.get(l.productId)?.price);
+  // A refund pays back what the customer paid for one unit, not today's price.
+  const priceOf = (productId: number) => refund?.unitPrices.get(productId) ?? byId.get(productId)?.price;
+  const tampered = req.lines.filter((l) => l.unitPrice !== undefined && l.unitPrice !== priceOf(l.productId));
   if (tampered.length > 0) {
-    const prices = tampered.map((l) => ({ productId: l.productId, sent: l.unitPrice, server: byId.get(l.productId)?.price }));
+    const prices = tampered.map((l) => ({ productId: l.productId, sent: l.unitPrice, server: priceOf(l.productId) }));
     await deps.audit({ actor: principal.id, action: 'sale.price_mismatch', subject: req.id, detail: { prices }, requestId });
     throw new Problem('sale.price_mismatch', `product ${tampered[0]?.productId} costs ${prices[0]?.server}, the till sent ${prices[0]?.sent}`, { prices });
   }
@@ -116,7 +134,8 @@ export async function recordSale(
     const p = byId.get(l.productId);
     const tax = p ? await deps.reference.taxClass(p.tax_class) : undefined;
     if (!p || !tax) throw new Problem('sale.unknown_product', `product ${l.productId} has no usable tax class`);
-    cartLines.push({ quantityMilli: l.quantityMilli, unitPrice: money(p.price), tax, discount: l.discount });
+    const unitPrice = refund?.unitPrices.get(l.productId) ?? p.price;
+    cartLines.push({ quantityMilli: l.quantityMilli, unitPrice: money(unitPrice), tax, discount: l.discount });
   }
   let totals: ReturnType<typeof cartTotals>;
   try {
@@ -172,7 +191,7 @@ export async function recordSale(
       product_id: p.id,
       sku: p.sku,
       quantity_milli: l.quantityMilli,
-      unit_price: p.price,
+      unit_price: (cartLines[i] as CartLineInput).unitPrice as number,
       gross: t.gross,
       discount: t.discount,
       net: t.net,
@@ -182,6 +201,7 @@ export async function recordSale(
       tax_code: (cartLines[i] as CartLineInput).tax.code,
     };
   });
+  if (refund) checkRefundAmounts(req, lines, refund.sold);
   const tenders = req.tenders.map((t, i) => ({ sale_id: req.id, tender_no: i + 1, kind: t.kind, amount: t.amount, reference: t.reference ?? null }));
 
   const recordedAt = deps.now();
@@ -210,9 +230,9 @@ export async function recordSale(
   const write = sql<{ inserted: number }>`
     WITH s AS (
       INSERT INTO sales (id, store_id, register_id, cashier_id, occurred_at, recorded_at, business_day, business_hour, request_sha256,
-        gross, discount, tax, net, total, change_due, request_id)
+        gross, discount, tax, net, total, change_due, request_id, refund_of)
       VALUES (${req.id}, ${req.storeId}, ${req.registerId ?? null}, ${principal.id}, ${occurredAt}, ${recordedAt}, ${day}, ${hour}, ${requestSha},
-        ${totals.gross}, ${totals.discount}, ${totals.tax}, ${totals.net}, ${totals.total}, ${settled.change}, ${requestId})
+        ${totals.gross}, ${totals.discount}, ${totals.tax}, ${totals.net}, ${totals.total}, ${settled.change}, ${requestId}, ${req.refund?.of ?? null})
       ON CONFLICT (id) DO NOTHING
       RETURNING id
     ), l AS (
@@ -235,16 +255,24 @@ export async function recordSale(
     SELECT count(*)::int AS inserted FROM s`;
   // A refund or an approved discount is audited in the same transaction as the sale; an ordinary
   // sale is one statement with no transaction around it (the audit chain's lock stays off its path).
-  const needsAudit = req.lines.some((l) => l.quantityMilli < 0) || approver !== undefined;
+  const needsAudit = isRefund || approver !== undefined;
   const { rows } = needsAudit
     ? await deps.db.transaction().execute(async (tx) => {
         const result = await write.execute(tx);
         if (result.rows[0]?.inserted === 1) {
-          if (req.lines.some((l) => l.quantityMilli < 0)) {
+          if (isRefund) {
             const refunded = lines
               .filter((l) => l.quantity_milli < 0)
               .map((l) => ({ productId: l.product_id, quantityMilli: l.quantity_milli, total: l.total }));
-            await appendAudit(tx, { actor: principal.id, action: 'sale.refund', subject: req.id, detail: { lines: refunded, total: totals.total }, requestId });
+            const detail = {
+              refundOf: req.refund?.of ?? null,
+              reason: req.refund?.reason ?? null,
+              approvedBy: refundApprover?.id ?? null,
+              lines: refunded,
+              total: totals.total,
+              tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),
+            };
+            await appendAudit(tx, { actor: principal.id, action: 'sale.refund', subject: req.id, detail, requestId });
           }
           if (approver) {
             await appendAudit(tx, {

@@ -1,0 +1,581 @@
+import { type CartTotals, formatMoney, type SaleTender } from '@keel/core';
+import { css, html, LitElement } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
+import { parseScan } from './barcode.js';
+import { addLine, type Cart, largestDiscountBp, newCart, saleRequest, totalsOf, updateLine, voidLine } from './cart.js';
+import type { LineChange } from './keel-cart-view.js';
+import type { Receipt } from './keel-receipt-view.js';
+import type { RefundRequest } from './keel-refund-panel.js';
+import { listenForScans } from './keyboard-wedge.js';
+import { kvGet, kvSet, persistStorage } from './local-store.js';
+import { SaleJournal } from './sale-journal.js';
+import { SaleSync, type SyncState } from './sale-sync.js';
+import { type CashReport, closeSession, currentSession, drawerEvent, getConfig, openSession, xReport } from './terminal-api.js';
+import { bootTill, type TillData } from './terminal-boot.js';
+import { terminalStyles } from './terminal-styles.js';
+import {
+  ApiError,
+  type Approval,
+  currentCashier,
+  enrollThisTill,
+  registerId,
+  SESSION_ENDED,
+  sendSale,
+  sessionState,
+  signInWithPin,
+  signOut,
+  tillKey,
+  tillName,
+} from './till-session.js';
+
+import './keel-approval-dialog.js';
+import './keel-cart-view.js';
+import './keel-cash-panel.js';
+import './keel-payment-panel.js';
+import './keel-receipt-view.js';
+import './keel-refund-panel.js';
+import './keel-search-box.js';
+import './keel-status-bar.js';
+
+type View = 'loading' | 'enroll' | 'pin' | 'open' | 'sell' | 'pay' | 'receipt' | 'refund' | 'count' | 'report' | 'error';
+const uuid = () => crypto.randomUUID();
+
+/** The checkout terminal: enroll, sign in by PIN, open the drawer, sell, take payment, refund, close. */
+@customElement('keel-terminal')
+export class KeelTerminal extends LitElement {
+  static override styles = [
+    terminalStyles,
+    css`
+      :host {
+        min-height: 100vh;
+        background: #f3f4f6;
+      }
+      main {
+        padding: 0.8rem;
+        max-width: 1200px;
+        margin: 0 auto;
+        display: grid;
+        gap: 0.8rem;
+      }
+      .sell {
+        display: grid;
+        grid-template-columns: minmax(0, 1fr) 20rem;
+        gap: 0.8rem;
+        align-items: start;
+      }
+      .total {
+        font-size: 2rem;
+        font-weight: 800;
+      }
+      .actions {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 0.5rem;
+      }
+      .actions .pay {
+        grid-column: 1 / -1;
+        font-size: 1.3rem;
+        min-height: 56px;
+      }
+      #msg {
+        min-height: 1.4em;
+      }
+      form.signin {
+        box-sizing: border-box;
+        max-width: 24rem;
+        width: 100%;
+        margin: 2rem auto;
+        display: grid;
+        gap: 0.7rem;
+      }
+      form.signin input {
+        width: 100%;
+        box-sizing: border-box;
+      }
+      form.signin button {
+        min-height: 48px;
+      }
+      @media (max-width: 800px) {
+        .sell {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
+    `,
+  ];
+
+  @state() private view: View = 'loading';
+  @state() private data: TillData | undefined;
+  @state() private cart: Cart = newCart(uuid(), new Date());
+  @state() private message = '';
+  @state() private sync: SyncState | undefined;
+  @state() private receipt: Receipt | undefined;
+  @state() private report: CashReport | undefined;
+  @state() private approval: { key: number | 'order'; bp: number } | undefined;
+  @state() private held: Cart[] = [];
+  #journal = new SaleJournal();
+  #sync: SaleSync | undefined;
+  #stopScans: (() => void) | undefined;
+  /** Managers' approvals per cart id: in memory only (a PIN is never stored on the till). */
+  #approvals = new Map<string, Approval>();
+  #onSessionEnded = () => {
+    if (this.view === 'enroll' || this.view === 'pin' || this.view === 'loading') return;
+    this.view = 'pin';
+    this.message = 'Your session has ended: sign in again with your PIN (the sale is kept)';
+  };
+
+  override connectedCallback() {
+    super.connectedCallback();
+    this.#stopScans = listenForScans(window, (code) => this.scan(code));
+    window.addEventListener(SESSION_ENDED, this.#onSessionEnded);
+    void this.#start();
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    this.#stopScans?.();
+    window.removeEventListener(SESSION_ENDED, this.#onSessionEnded);
+  }
+
+  get #registerId() {
+    return registerId();
+  }
+
+  async #start() {
+    if (!tillKey()) {
+      this.view = 'enroll';
+      return;
+    }
+    try {
+      let cashier = currentCashier();
+      try {
+        cashier = await sessionState();
+      } catch (e) {
+        // The server is away: the till keeps selling as the cashier last signed in here.
+        if (!(e instanceof ApiError && e.offline)) throw e;
+      }
+      if (!cashier) {
+        this.view = 'pin';
+        return;
+      }
+      await persistStorage();
+      this.data = await bootTill(this.#registerId);
+      this.held = (await kvGet<Cart[]>('held')) ?? [];
+      this.receipt = await kvGet<Receipt>('lastReceipt');
+      this.#sync = new SaleSync(this.#journal, (await kvGet<number>('lastContact')) ?? Date.now());
+      this.#sync.addEventListener('change', (e) => {
+        this.sync = (e as CustomEvent<SyncState>).detail;
+        if (this.sync.online) void kvSet('lastContact', this.sync.lastContact);
+      });
+      await this.#sync.refreshCounts();
+      void this.#sync.flush();
+      this.view = this.data.session ? 'sell' : 'open';
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        this.view = 'pin';
+        return;
+      }
+      this.message = e instanceof Error ? e.message : String(e);
+      this.view = 'error';
+    }
+  }
+
+  get totals(): CartTotals | undefined {
+    return this.data ? totalsOf(this.cart, this.data.taxes) : undefined;
+  }
+
+  get #online() {
+    return this.sync?.online ?? this.data?.online ?? true;
+  }
+
+  /** A scanned (or typed) code: add the product, or say clearly why not and carry on. */
+  scan(raw: string) {
+    if (this.view !== 'sell' || !this.data) return;
+    const s = parseScan(raw);
+    const catalog = this.data.catalog;
+    if (s.kind === 'damaged') return this.#say(`Barcode ${s.code} did not read correctly: scan it again`);
+    const product = catalog.byCode(s.kind === 'code' ? s.code : s.lookup);
+    if (!product) return this.#say(`Unknown barcode ${s.kind === 'code' ? s.code : s.lookup}: nothing added`);
+    const quantityMilli = s.kind === 'weight' ? s.grams : s.kind === 'price' ? Math.max(1, Math.round((s.price * 1000) / Math.max(product.price, 1))) : 1000;
+    this.cart = addLine(this.cart, product, quantityMilli, s.kind !== 'code');
+    this.message = `${product.name} added`;
+  }
+
+  #say(message: string) {
+    this.message = message;
+  }
+
+  #lineChange(e: CustomEvent<LineChange>) {
+    const c = e.detail;
+    if (c.void) {
+      this.cart = voidLine(this.cart, c.key);
+      return;
+    }
+    if (c.quantityMilli !== undefined) this.cart = updateLine(this.cart, c.key, { quantityMilli: c.quantityMilli });
+    if (c.discountBp !== undefined) this.#setDiscount(c.key, c.discountBp);
+  }
+
+  #setDiscount(key: number | 'order', bp: number) {
+    const limit = this.data?.config.cashier.maxDiscountBp ?? 0;
+    if (bp > limit && !this.#approvals.has(this.cart.id)) {
+      if (!this.#online) return this.#say('A discount above your limit needs a manager, which needs the server: not possible offline');
+      this.approval = { key, bp };
+      return;
+    }
+    this.#applyDiscount(key, bp);
+  }
+
+  #applyDiscount(key: number | 'order', bp: number) {
+    const discount = bp > 0 ? ({ kind: 'percent', basisPoints: bp } as const) : undefined;
+    this.cart = key === 'order' ? { ...this.cart, orderDiscount: discount } : updateLine(this.cart, key, { discount });
+  }
+
+  #pay() {
+    const t = this.totals;
+    if (!t || this.cart.lines.length === 0) return this.#say('The sale is empty');
+    const limit = this.data?.config.cashier.maxDiscountBp ?? 0;
+    const bp = largestDiscountBp(this.cart, t);
+    if (bp > limit && !this.#approvals.has(this.cart.id)) {
+      if (!this.#online) return this.#say('A discount above your limit needs a manager, which needs the server: not possible offline');
+      this.approval = { key: 'order', bp: -bp };
+      return this.#say('A discount is above your limit: a manager must approve it');
+    }
+    if (!this.#online) {
+      const off = this.data?.config.offline;
+      if (off && t.total > off.maxSaleTotal) return this.#say(`Offline, a sale may not exceed ${formatMoney(off.maxSaleTotal, this.data?.config.currency)}`);
+      if (off && Date.now() - (this.sync?.lastContact ?? Date.now()) > off.maxHours * 3_600_000) {
+        return this.#say(`The server has not answered for over ${off.maxHours} hours: selling is stopped until it does`);
+      }
+    }
+    this.view = 'pay';
+  }
+
+  async #complete(e: CustomEvent<{ tenders: SaleTender[]; change: number }>) {
+    const data = this.data;
+    const t = this.totals;
+    if (!data || !t || !this.#sync) return;
+    const request = saleRequest(this.cart, data.config.storeId, this.#registerId, e.detail.tenders, t.total);
+    const offline = !this.#online;
+    await this.#sync.record(request, this.#approvals.get(request.id)); // committed to the journal before anything is sent
+    this.#approvals.delete(request.id);
+    await this.#showReceipt(request.id, t, e.detail.tenders, e.detail.change, offline);
+    this.cart = newCart(uuid(), new Date());
+  }
+
+  async #showReceipt(saleId: string, t: CartTotals, tenders: readonly SaleTender[], change: number, offline: boolean, refundOf?: string) {
+    const data = this.data as TillData;
+    this.receipt = {
+      saleId,
+      storeName: data.config.storeName,
+      registerId: this.#registerId,
+      cashier: data.config.cashier.name,
+      at: new Date().toISOString(),
+      lines: this.cart.lines.map((l, i) => ({
+        name: l.product.name,
+        quantityMilli: l.quantityMilli,
+        weighed: l.weighed,
+        total: t.lines[i]?.total ?? 0,
+        discount: t.lines[i]?.discount ?? 0,
+      })),
+      total: t.total,
+      tax: t.tax,
+      discount: t.discount,
+      tenders: tenders.map((x) => ({ kind: x.kind, amount: x.amount, reference: x.reference })),
+      change,
+      refundOf,
+      offline,
+    };
+    await kvSet('lastReceipt', this.receipt);
+    this.view = 'receipt';
+    this.message = '';
+  }
+
+  async #refund(e: CustomEvent<RefundRequest>) {
+    const data = this.data as TillData;
+    const r = e.detail;
+    const prices = new Map(r.sale.lines.map((l) => [l.productId, l.refundUnitPrice]));
+    let cart = newCart(uuid(), new Date());
+    for (const [productId, milli] of r.quantities) {
+      const product = data.catalog.byId(productId) ?? {
+        id: productId,
+        sku: r.sale.lines.find((l) => l.productId === productId)?.sku ?? String(productId),
+        barcode: null,
+        name: r.sale.lines.find((l) => l.productId === productId)?.sku ?? String(productId),
+        price: prices.get(productId) ?? 0,
+        taxClass: 'standard',
+        active: true,
+      };
+      cart = addLine(cart, product, -milli, true);
+    }
+    cart = { ...cart, refund: { of: r.sale.sale.id, reason: r.reason } };
+    const t = totalsOf(cart, data.taxes, (l) => prices.get(l.product.id) ?? l.product.price);
+    const original = [...r.sale.sale.tenders].sort((a, b) => b.amount - a.amount)[0];
+    const kind = r.tender === 'cash' || !original ? 'cash' : (original.kind as SaleTender['kind']);
+    const tenders: SaleTender[] = [{ kind, amount: t.total, ...(kind === 'card' ? { reference: 'REFUND' } : {}) }];
+    try {
+      await sendSale(saleRequest(cart, data.config.storeId, this.#registerId, tenders, t.total), currentCashier()?.id, r.approval);
+      this.cart = cart;
+      await this.#showReceipt(cart.id, t, tenders, 0, false, r.sale.sale.id);
+      this.cart = newCart(uuid(), new Date());
+    } catch (err) {
+      (this.renderRoot.querySelector('keel-refund-panel') as { showError(m: string): void } | null)?.showError(
+        err instanceof Error ? err.message : String(err),
+      );
+    }
+  }
+
+  async #openSession(e: CustomEvent<number>) {
+    try {
+      const session = await openSession(uuid(), this.#registerId, e.detail);
+      (this.data as TillData).session = session;
+      await kvSet('session', session);
+      this.view = 'sell';
+    } catch (err) {
+      this.#say(err instanceof ApiError && err.offline ? 'Opening the drawer needs the server' : String((err as Error).message));
+    }
+  }
+
+  async #xReport() {
+    const s = this.data?.session;
+    if (!s) return;
+    try {
+      await this.#sync?.flush();
+      this.report = await xReport(s.id);
+      this.view = 'report';
+    } catch (err) {
+      this.#say(err instanceof ApiError && err.offline ? 'The X report needs the server' : String((err as Error).message));
+    }
+  }
+
+  async #close(e: CustomEvent<Record<string, number>>) {
+    const s = this.data?.session;
+    if (!s) return;
+    await this.#sync?.flush();
+    if ((this.sync?.counts.pending ?? 0) > 0) return this.#say('Sales are still waiting to be sent: the drawer can be closed once the server has them all');
+    try {
+      this.report = await closeSession(s.id, e.detail);
+      (this.data as TillData).session = null;
+      await kvSet('session', null);
+      this.view = 'report';
+    } catch (err) {
+      this.#say(String((err as Error).message));
+    }
+  }
+
+  async #noSale() {
+    const s = this.data?.session;
+    if (!s) return;
+    try {
+      await drawerEvent(s.id, 'no_sale');
+      this.#say('Drawer opened (no sale), recorded');
+    } catch (err) {
+      this.#say(err instanceof ApiError && err.offline ? 'Opening the drawer without a sale needs the server' : String((err as Error).message));
+    }
+  }
+
+  async #hold() {
+    if (this.cart.lines.length === 0) return;
+    this.held = [...this.held, this.cart];
+    await kvSet('held', this.held);
+    this.cart = newCart(uuid(), new Date());
+    this.#say('Sale held');
+  }
+
+  async #resume(id: string) {
+    const c = this.held.find((h) => h.id === id);
+    if (!c) return;
+    if (this.cart.lines.length) this.held = [...this.held, this.cart];
+    this.held = this.held.filter((h) => h.id !== id);
+    await kvSet('held', this.held);
+    this.cart = c;
+  }
+
+  #field(id: string): string {
+    return (this.renderRoot.querySelector(`#${id}`) as HTMLInputElement | null)?.value ?? '';
+  }
+
+  async #enroll(e: Event) {
+    e.preventDefault();
+    const name = this.#field('till-name').trim();
+    if (!name) return this.#say('Give this till a name');
+    this.message = '';
+    try {
+      await enrollThisTill(this.#field('mgr-user'), this.#field('mgr-password'), name);
+      this.view = 'pin';
+    } catch (err) {
+      this.#say(err instanceof ApiError && err.status === 401 ? 'Wrong username or password' : String((err as Error).message));
+    }
+  }
+
+  async #pinSignIn(e: Event) {
+    e.preventDefault();
+    try {
+      await signInWithPin(this.#field('pin-user'), this.#field('pin'));
+    } catch (err) {
+      (this.renderRoot.querySelector('#pin') as HTMLInputElement | null)?.select();
+      return this.#say(
+        err instanceof ApiError && err.code === 'till.required'
+          ? 'This till is no longer enrolled: a manager must enroll it again'
+          : err instanceof ApiError && !err.offline
+            ? err.message
+            : 'The server cannot be reached: signing in needs it',
+      );
+    }
+    this.message = '';
+    if (!this.data) {
+      this.view = 'loading';
+      return void this.#start();
+    }
+    // Another cashier (or the same one again): their limits, and the drawer of this till.
+    try {
+      const [config, current] = await Promise.all([getConfig(), currentSession(this.#registerId)]);
+      this.data = { ...this.data, config, session: current.session ?? null };
+      await kvSet('config', config);
+      await kvSet('session', this.data.session);
+      this.view = this.data.session ? 'sell' : 'open';
+      void this.#sync?.flush();
+    } catch (err) {
+      this.#say(String((err as Error).message));
+    }
+  }
+
+  async #signOut() {
+    await signOut();
+    this.view = 'pin';
+  }
+
+  override updated(changed: Map<string, unknown>) {
+    if (!changed.has('view')) return;
+    // Keyboard-first: each screen puts the focus where the cashier's next key belongs.
+    if (this.view === 'sell') (this.renderRoot.querySelector('keel-search-box') as HTMLElement | null)?.focus?.();
+    if (this.view === 'receipt') (this.renderRoot.querySelector('[data-testid="new-sale"]') as HTMLElement | null)?.focus();
+    if (this.view === 'open' || this.view === 'count' || this.view === 'report' || this.view === 'refund') {
+      void (this.renderRoot.querySelector('keel-cash-panel, keel-refund-panel') as LitElement | null)?.updateComplete.then(() => {
+        const el = this.renderRoot.querySelector('keel-cash-panel, keel-refund-panel') as LitElement | null;
+        (el?.renderRoot.querySelector('input, button') as HTMLElement | null)?.focus();
+      });
+    }
+    if (this.view === 'pin') (this.renderRoot.querySelector('#pin-user') as HTMLElement | null)?.focus();
+    if (this.view === 'enroll') (this.renderRoot.querySelector('#mgr-user') as HTMLElement | null)?.focus();
+  }
+
+  #sellView() {
+    const data = this.data as TillData;
+    const t = this.totals;
+    const cur = data.config.currency;
+    const orderBp = this.cart.orderDiscount?.kind === 'percent' ? this.cart.orderDiscount.basisPoints / 100 : 0;
+    return html`<div class="sell">
+      <section class="panel" aria-label="Sale">
+        <keel-search-box .catalog=${data.catalog} currency=${cur} @pick=${(e: CustomEvent) => {
+          this.cart = addLine(this.cart, e.detail, 1000, false);
+          this.message = `${e.detail.name} added`;
+        }} @code=${(e: CustomEvent<string>) => this.scan(e.detail)}></keel-search-box>
+        <p id="msg" role="status" aria-live="polite" data-testid="message">${this.message}</p>
+        <keel-cart-view .cart=${this.cart} .totals=${t} currency=${cur} @line-change=${this.#lineChange}></keel-cart-view>
+      </section>
+      <aside class="panel" aria-label="Totals and actions">
+        <p>Total <span class="total money" data-testid="total">${formatMoney(t?.total ?? 0, cur)}</span></p>
+        <p>Tax ${formatMoney(t?.tax ?? 0, cur)} · Discount ${formatMoney(t?.discount ?? 0, cur)}</p>
+        <label for="orderdisc">Discount on the whole sale %<input id="orderdisc" inputmode="decimal" autocomplete="off" .value=${live(String(orderBp))}
+          @change=${(e: Event) => {
+            const v = Number((e.target as HTMLInputElement).value.replace(',', '.'));
+            if (Number.isFinite(v) && v >= 0 && v <= 100) this.#setDiscount('order', Math.round(v * 100));
+          }} /></label>
+        <div class="actions" style="margin-top:.6rem">
+          <button class="pay" @click=${this.#pay} data-testid="pay">Pay</button>
+          <button class="secondary" @click=${() => void this.#hold()}>Hold</button>
+          <button class="danger" @click=${() => {
+            this.cart = newCart(uuid(), new Date());
+            this.#say('Sale cancelled');
+          }}>Cancel sale</button>
+          <button class="secondary" @click=${() => (this.view = 'refund')}>Refund</button>
+          <button class="secondary" @click=${() => void this.#noSale()}>No sale</button>
+          <button class="secondary" @click=${() => void this.#xReport()}>X report</button>
+          <button class="secondary" @click=${() => (this.view = 'count')}>Close till</button>
+          <button class="secondary" ?disabled=${!this.receipt} @click=${() => (this.view = 'receipt')}>Last receipt</button>
+          <button class="secondary" @click=${() => (this.view = 'pin')}>Switch cashier</button>
+          <button class="secondary" @click=${() => void this.#signOut()}>Sign out</button>
+        </div>
+        ${
+          this.held.length
+            ? html`<h2 style="margin-top:.8rem">Held sales</h2>${this.held.map(
+                (h) => html`<button class="secondary" style="margin:.2rem 0;width:100%" @click=${() => void this.#resume(h.id)}>
+                  Resume ${h.lines.length} items (${formatMoney(totalsOf(h, data.taxes).total, cur)})</button>`,
+              )}`
+            : ''
+        }
+      </aside>
+    </div>
+    ${
+      this.approval
+        ? html`<keel-approval-dialog basisPoints=${Math.abs(this.approval.bp)} limitBp=${data.config.cashier.maxDiscountBp}
+        @approved=${(e: CustomEvent<{ approval: Approval; approverName: string }>) => {
+          const a = this.approval;
+          this.approval = undefined;
+          this.#approvals.set(this.cart.id, e.detail.approval);
+          this.cart = { ...this.cart, approvedBy: e.detail.approverName };
+          // A negative bp: the discount is already in the cart (approval asked at payment).
+          if (a && a.bp >= 0) this.#applyDiscount(a.key, a.bp);
+          this.#say(`Discount approved by ${e.detail.approverName}`);
+        }}
+        @cancel=${() => {
+          this.approval = undefined;
+          this.#say('Discount not applied: it needs a manager');
+          this.cart = { ...this.cart };
+        }}></keel-approval-dialog>`
+        : ''
+    }`;
+  }
+
+  #body() {
+    const cur = this.data?.config.currency ?? 'EUR';
+    switch (this.view) {
+      case 'loading':
+        return html`<p role="status">Loading the till…</p>`;
+      case 'error':
+        return html`<p role="alert">${this.message}</p><button @click=${() => location.reload()}>Try again</button>`;
+      case 'enroll':
+        return html`<form class="panel signin" @submit=${this.#enroll} aria-labelledby="en-h"><h2 id="en-h">Enroll this till</h2>
+          <p>A manager signs in once to make this browser a till of the store.</p>
+          <label for="mgr-user">Manager username<input id="mgr-user" autocomplete="username" autocapitalize="none" /></label>
+          <label for="mgr-password">Password<input id="mgr-password" type="password" autocomplete="current-password" /></label>
+          <label for="till-name">Till name<input id="till-name" autocomplete="off" value="Till 1" /></label>
+          <button type="submit">Enroll this till</button><p role="alert">${this.message}</p></form>`;
+      case 'pin':
+        return html`<form class="panel signin" @submit=${this.#pinSignIn} aria-labelledby="pin-h"><h2 id="pin-h">${tillName()}</h2>
+          <p>Sign in with your PIN${this.data ? ' (another cashier takes over the till)' : ''}.</p>
+          <label for="pin-user">Username<input id="pin-user" autocomplete="username" autocapitalize="none" /></label>
+          <label for="pin">PIN<input id="pin" type="password" inputmode="numeric" autocomplete="off" /></label>
+          <button type="submit">Sign in</button>
+          ${this.data && currentCashier() ? html`<button type="button" class="secondary" @click=${() => (this.view = this.data?.session ? 'sell' : 'open')}>Back to the sale</button>` : ''}
+          <p role="alert">${this.message}</p></form>`;
+      case 'open':
+        return html`<keel-cash-panel mode="open" currency=${cur} @open-float=${this.#openSession}></keel-cash-panel><p role="alert">${this.message}</p>`;
+      case 'sell':
+        return this.#sellView();
+      case 'pay':
+        return html`<keel-payment-panel total=${this.totals?.total ?? 0} currency=${cur} cashRounding=${this.data?.config.cashRounding ?? 1}
+          .allowed=${this.#online ? ['cash', 'card'] : (this.data?.config.offline.tenders ?? ['cash'])}
+          @complete=${this.#complete} @cancel=${() => (this.view = 'sell')}></keel-payment-panel>`;
+      case 'receipt':
+        return html`<keel-receipt-view .receipt=${this.receipt} currency=${cur}></keel-receipt-view>
+          <div class="row no-print"><button @click=${() => (this.view = 'sell')} data-testid="new-sale" autofocus>New sale</button>
+          <button class="secondary" @click=${() => window.print()}>Print</button></div>`;
+      case 'refund':
+        return html`<keel-refund-panel currency=${cur} ?needsManager=${!this.data?.config.cashier.permissions.includes('sales.refund')} @refund=${this.#refund} @cancel=${() => (this.view = 'sell')}></keel-refund-panel>`;
+      case 'count':
+        return html`<keel-cash-panel mode="count" currency=${cur} @count=${this.#close} @done=${() => (this.view = 'sell')}></keel-cash-panel>
+          <p role="alert">${this.message}</p>`;
+      case 'report':
+        return html`<keel-cash-panel mode="report" currency=${cur} .report=${this.report}
+          @done=${() => (this.view = this.data?.session ? 'sell' : 'open')}></keel-cash-panel>`;
+    }
+  }
+
+  override render() {
+    const signedIn = this.view !== 'pin' && this.view !== 'enroll';
+    return html`<keel-status-bar storeName=${this.data?.config.storeName ?? 'Keel'} cashier=${signedIn ? (this.data?.config.cashier.name ?? '') : ''}
+        registerId=${this.view === 'enroll' ? 'New till' : tillName()} .sync=${this.sync}></keel-status-bar>
+      <main>${this.#body()}</main>`;
+  }
+}

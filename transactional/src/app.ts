@@ -8,6 +8,8 @@ import { findCardNumber } from './card-number.js';
 import { catalogFileRoutes } from './catalog-file-routes.js';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
+import { fileRoutes } from './file-routes.js';
+import type { FileService } from './file-service.js';
 import { type KeelMetrics, registerMetrics } from './metrics.js';
 import { Problem } from './problem.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
@@ -16,6 +18,7 @@ import type { SaleServiceDeps } from './sale-service.js';
 import { stockRoutes } from './stock-routes.js';
 import { type TillDeps, tillRoutes } from './till-routes.js';
 import { type UserDeps, userRoutes } from './user-routes.js';
+import { webdavRoutes } from './webdav-routes.js';
 
 export interface AppDeps {
   readonly sales: SaleServiceDeps;
@@ -25,6 +28,8 @@ export interface AppDeps {
   readonly auth: AuthDeps;
   readonly users: UserDeps;
   readonly tills: TillDeps;
+  /** Built-in file sharing (REST and WebDAV); absent, neither is served. */
+  readonly files?: FileService;
   readonly health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
   readonly dashboardsDist: string | undefined;
   readonly bodyLimit: number;
@@ -131,6 +136,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(catalogFileRoutes, { db: deps.catalog.db });
   await app.register(stockRoutes, { db: deps.catalog.db });
   await app.register(dashboardRoutes, { deps: deps.dashboards });
+  if (deps.files) {
+    await app.register(fileRoutes, { files: deps.files });
+    await app.register(webdavRoutes, { files: deps.files });
+  }
   if (deps.dashboardsDist) {
     const root = deps.dashboardsDist;
     await app.register(async (scope) => {
@@ -140,6 +149,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       scope.get('/dashboards', (_request, reply) => reply.redirect('/dashboards/'));
       scope.get('/admin', (_request, reply) => reply.redirect('/dashboards/admin/'));
       scope.get('/admin/', (_request, reply) => reply.redirect('/dashboards/admin/'));
+      scope.get('/files', (_request, reply) => reply.redirect('/dashboards/files/'));
+      scope.get('/files/', (_request, reply) => reply.redirect('/dashboards/files/'));
     });
   }
   return app;

@@ -39,6 +39,8 @@ export interface KeelConfig {
   readonly backupDir: string;
   /** Below this much free space on the data volume, Keel refuses uploads and backups and alerts. */
   readonly diskMinFreeBytes: number;
+  /** Largest file the file store takes, in bytes (FILE_MAX_MB). */
+  readonly fileMaxBytes: number;
   /** On SIGTERM, exit within this bound even if something hangs. */
   readonly shutdownTimeoutMs: number;
   /** The TLS certificate in front of Keel (reverse proxy), checked by `keel doctor` for expiry. */
@@ -123,6 +125,7 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     logLevel: logLevel(env.LOG_LEVEL || 'info'),
     backupDir: path.resolve(cwd, env.BACKUP_DIR || path.join(env.DATA_DIR || 'data', 'backups')),
     diskMinFreeBytes: int(env, 'DISK_MIN_FREE_MB', 2048, 0, 100_000_000) * 1024 * 1024,
+    fileMaxBytes: int(env, 'FILE_MAX_MB', 4096, 1, 1_000_000) * 1024 * 1024,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 300_000),
     tlsCertFile: env.TLS_CERT_FILE ? path.resolve(cwd, env.TLS_CERT_FILE) : undefined,
     ...overrides,

@@ -276,7 +276,7 @@ export const webdavRoutes: FastifyPluginAsync<{ files: FileService }> = async (a
   for (const method of ALL_METHODS) {
     const handler = handlers[method];
     for (const url of ['/dav', '/dav/*']) {
-      app.route({ method, url, config: { permission: 'files.use' }, handler });
+      app.route({ method, url, config: { permission: 'files.use' }, exposeHeadRoute: false, handler });
     }
   }
 };

@@ -55,6 +55,7 @@ export const PROBLEMS = {
   'file.too_large': { status: 413, title: 'The file is larger than the server accepts' },
   'file.quota_exceeded': { status: 507, title: "The space's quota would be exceeded" },
   'file.move_invalid': { status: 422, title: 'This cannot be moved, renamed or deleted there' },
+  'file.parent_missing': { status: 409, title: 'A parent folder on the path does not exist' },
   'file.not_in_trash': { status: 409, title: 'The file or folder is not in the trash' },
   'storage.low': { status: 507, title: 'The data volume is nearly full; free space before uploading or backing up' },
   'service.unavailable': { status: 503, title: 'A backend is unavailable; retry shortly' },

@@ -83,10 +83,10 @@ export const webdavRoutes: FastifyPluginAsync<{ files: FileService }> = async (a
     let node: Node = { kind: 'folder', id: space.id, view: space };
     for (let i = 1; i < parts.length; i++) {
       const name = parts[i] as string;
-      if (node.kind !== 'folder') throw new Problem('file.not_found');
+      if (node.kind !== 'folder') throw new Problem('file.parent_missing', `"${parts[i - 1]}" is a file`);
       const child = await files.child(node.id, name);
       if (!child) {
-        if (i < parts.length - 1) throw new Problem('file.not_found', 'a parent folder is missing');
+        if (i < parts.length - 1) throw new Problem('file.parent_missing', `"${name}" does not exist`);
         return { kind: 'missing', parentId: node.id, name };
       }
       if (child.kind === 'folder') {

@@ -21,10 +21,10 @@ export interface FileWorld {
 }
 
 /** A server on real PostgreSQL with two stores and the four people signed in. */
-export async function fileWorld(overrides: Parameters<typeof testConfig>[1] = {}): Promise<FileWorld> {
+export async function fileWorld(overrides: Parameters<typeof testConfig>[1] = {}, dashboardsDist: string | null = null): Promise<FileWorld> {
   const db = await createTestDatabase();
   const dir = tempDataDir();
-  const server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir }, { signInRatePerMinute: 1000, ...overrides }), { dashboardsDist: null });
+  const server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir }, { signInRatePerMinute: 1000, ...overrides }), { dashboardsDist });
   await server.db.insertInto('stores').values({ id: 2, name: 'Harbour store', time_zone: 'Europe/Paris', currency: 'EUR' }).execute();
   const owner = new SessionClient(server.url);
   const setup = await owner.signIn('/api/v1/auth/setup', PEOPLE.owner);

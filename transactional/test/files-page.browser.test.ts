@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { dashboardsDist } from '@keel/dashboards/dist-path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +13,23 @@ import { type FileWorld, fileWorld, PEOPLE, upload } from './support/file-people
  * is downloaded, never rendered. Screenshots at desktop and phone size.
  */
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../.test-artifacts');
-const PNG = Buffer.from(
-  '89504e470d0a1a0a0000000d49484452000000100000001008020000009091683600000017494441547801636060f84f0a60a2b2c1a8066a0600c4d41ff1a9a1ec4e0000000049454e44ae426082',
-  'hex',
-);
+/** A 16×16 orange square, made here (no binary files in the repo). */
+const PNG = (() => {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(zlib.crc32(body), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(16, 0);
+  header.writeUInt32BE(16, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const rows = Buffer.concat(Array.from({ length: 16 }, () => Buffer.from([0, ...Array.from({ length: 16 }, () => [234, 88, 12]).flat()])));
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+})();
 let world: FileWorld;
 let browser: Browser;
 let context: BrowserContext;

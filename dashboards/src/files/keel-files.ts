@@ -67,6 +67,14 @@ export class KeelFiles extends LitElement {
       progress {
         width: 100%;
       }
+      .upload {
+        display: grid;
+        grid-template-columns: minmax(0, 1fr) minmax(0, 2fr) auto;
+        gap: 8px;
+        align-items: center;
+        margin-bottom: 6px;
+        overflow-wrap: anywhere;
+      }
       .actions {
         display: flex;
         flex-wrap: wrap;
@@ -123,8 +131,10 @@ export class KeelFiles extends LitElement {
   async #start() {
     await this.#try(async () => {
       this.spaces = (await filesApi.spaces()).spaces;
+      const linked = /^#[A-Za-z0-9_-]{22}$/.test(location.hash) ? location.hash.slice(1) : null;
       const first = this.spaces.find((s) => s.storeId !== null) ?? this.spaces[0];
-      if (first) await this.#open(first.id);
+      if (linked) await this.#open(linked);
+      else if (first) await this.#open(first.id);
     });
   }
 
@@ -141,6 +151,7 @@ export class KeelFiles extends LitElement {
     this.view = 'browse';
     this.versionsOf = null;
     this.listing = await filesApi.folder(id);
+    history.replaceState(null, '', `#${id}`); // a link to this folder, kept on reload
   }
 
   #refresh = () => (this.listing ? this.#open(this.listing.folder.id) : Promise.resolve());
@@ -224,7 +235,7 @@ export class KeelFiles extends LitElement {
       <td>${formatSize(f.size)}</td>
       <td>${f.mediaType}</td>
       <td>v${f.version} · ${new Date(f.updatedAt).toLocaleString()}</td>
-      <td class="actions">
+      <td><div class="actions">
         ${
           opts.trashed
             ? html`<button class="secondary" @click=${() => this.#try(async () => (await filesApi.restoreFile(f.id), await this.#showTrash()))}>Restore</button>`
@@ -238,7 +249,7 @@ export class KeelFiles extends LitElement {
                   : nothing
               }`
         }
-      </td>
+      </div></td>
     </tr>`;
   }
 
@@ -249,9 +260,9 @@ export class KeelFiles extends LitElement {
       <tbody>
         ${folders.map(
           (d) => html`<tr>
-            <td class="name">📁 ${opts.trashed ? d.name : html`<button class="folder-link" @click=${() => this.#try(() => this.#open(d.id))}>${d.name}</button>`}</td>
+            <td class="name"><span class="muted">Folder · </span>${opts.trashed ? d.name : html`<button class="folder-link" @click=${() => this.#try(() => this.#open(d.id))}>${d.name}</button>`}</td>
             <td></td><td>folder</td><td></td>
-            <td class="actions">
+            <td><div class="actions">
               ${
                 opts.trashed
                   ? html`<button class="secondary" @click=${() => this.#try(async () => (await filesApi.restoreFolder(d.id), await this.#showTrash()))}>Restore</button>`
@@ -259,7 +270,7 @@ export class KeelFiles extends LitElement {
                     ? html`<button class="secondary" @click=${() => this.#try(async () => (await filesApi.trashFolder(d.id), await this.#refresh()))}>Delete</button>`
                     : nothing
               }
-            </td>
+            </div></td>
           </tr>`,
         )}
         ${files.map((f) => this.#fileRow(f, opts))}
@@ -310,6 +321,7 @@ export class KeelFiles extends LitElement {
             ${this.uploads.map(
               (u) => html`<div class="upload" data-testid="upload">
                 <span>${u.name}</span> ${u.error ? html`<span class="error">${u.error}</span>` : html`<progress max=${u.total || 1} value=${u.sent}></progress>`}
+                <span class="muted">${u.error ? '' : u.done ? 'uploaded' : `${formatSize(u.sent)} of ${formatSize(u.total)}`}</span>
               </div>`,
             )}
             ${this.#table(l.folders, l.files)}
@@ -323,12 +335,12 @@ export class KeelFiles extends LitElement {
             <table><tbody>${this.versionsOf.versions.map(
               (v) => html`<tr>
                 <td>v${v.version}</td><td>${formatSize(v.size)}</td><td>${new Date(v.createdAt).toLocaleString()}</td>
-                <td class="actions"><a href="/api/v1/files/${this.versionsOf?.file.id}/content?version=${v.version}" download>Download</a>
+                <td><div class="actions"><a href="/api/v1/files/${this.versionsOf?.file.id}/content?version=${v.version}" download>Download</a>
                 ${
                   this.#canWrite && v.version !== this.versionsOf?.file.version
                     ? html`<button class="secondary" @click=${() => this.#try(async () => (await filesApi.restoreVersion(this.versionsOf?.file.id as string, v.version), await this.#refresh()))}>Restore</button>`
                     : nothing
-                }</td>
+                }</div></td>
               </tr>`,
             )}</tbody></table>
           </section>`

@@ -2,6 +2,7 @@ import { formatJson, formatReport } from './bench-result.js';
 import type { Scenario } from './scenario.js';
 import { catalogSearch } from './scenarios/catalog-search.js';
 import { checkout } from './scenarios/checkout.js';
+import { filesScenario } from './scenarios/files.js';
 import { importScenario } from './scenarios/import.js';
 import { terminalCatalog } from './scenarios/terminal-catalog.js';
 
@@ -11,6 +12,7 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   import: importScenario,
   'catalog-search': catalogSearch,
   'terminal-catalog': terminalCatalog,
+  files: filesScenario,
 };
 const FLAGS = new Set(['--quick', '--json']);
 

@@ -69,6 +69,7 @@ export interface Database {
     store_id: number | null;
     name: string;
     quota_bytes: number | null;
+    used_bytes: ColumnType<number, number | undefined, number>;
     created_by: string;
     created_at: ColumnType<Date, never, never>;
     deleted_at: Date | null;

@@ -197,8 +197,10 @@ export class FileService {
     if (row.parent_id === null) throw new Problem('file.move_invalid', 'a space cannot be renamed or moved');
     const name = change.name === undefined ? row.name : checkName(change.name);
     const parentId = change.parentId ?? row.parent_id;
+    let targetSpace = place.spaceId;
     if (parentId !== row.parent_id) {
       const target = await requireFolder(db, actor.principal, parentId, 'write');
+      targetSpace = target.spaceId;
       if ((await this.#trail(parentId)).some((f) => f.id === folderId)) throw new Problem('file.move_invalid', 'a folder cannot move into itself');
       if (target.spaceId !== place.spaceId && !atLeast(place.level, 'manage'))
         throw new Problem('file.forbidden', 'moving a folder to another space needs manage access');
@@ -211,6 +213,10 @@ export class FileService {
         .where('id', '=', folderId)
         .returningAll()
         .executeTakeFirstOrThrow();
+      if (targetSpace !== place.spaceId) {
+        await this.#recount(tx, place.spaceId);
+        await this.#recount(tx, targetSpace);
+      }
       await this.#audit(tx, actor, parentId === row.parent_id ? 'folder.rename' : 'folder.move', folderId, {
         from: { name: row.name, parentId: row.parent_id },
         to: { name, parentId },
@@ -271,15 +277,31 @@ export class FileService {
   }
 
   async #spaceUsage(spaceId: string, db: Kysely<Database> = this.#d.db): Promise<{ used: number; quota: number | null }> {
-    const r = await sql<{ used: string | null; quota: string | null }>`
+    const row = await db.selectFrom('file_folders').select(['used_bytes', 'quota_bytes']).where('id', '=', spaceId).executeTakeFirstOrThrow();
+    return { used: Number(row.used_bytes), quota: row.quota_bytes === null ? null : Number(row.quota_bytes) };
+  }
+
+  /** Count `bytes` more against the space, or refuse (file.quota_exceeded); the row lock orders concurrent uploads. */
+  async #charge(tx: Kysely<Database>, spaceId: string, bytes: number): Promise<void> {
+    const r = await sql<{ used_bytes: string }>`
+      UPDATE file_folders SET used_bytes = used_bytes + ${bytes}
+      WHERE id = ${spaceId} AND (quota_bytes IS NULL OR used_bytes + ${bytes} <= quota_bytes)
+      RETURNING used_bytes`.execute(tx);
+    if (r.rows.length === 0) {
+      const u = await this.#spaceUsage(spaceId, tx);
+      throw new Problem('file.quota_exceeded', `the space has ${Math.max(0, (u.quota ?? 0) - u.used)} bytes left`);
+    }
+  }
+
+  /** Recount a space's usage from its versions (after a move between spaces). */
+  async #recount(tx: Kysely<Database>, spaceId: string): Promise<void> {
+    await sql`
       WITH RECURSIVE down AS (
         SELECT id FROM file_folders WHERE id = ${spaceId}
         UNION ALL SELECT f.id FROM file_folders f JOIN down ON f.parent_id = down.id
       )
-      SELECT (SELECT sum(v.size) FROM file_versions v JOIN files fi ON fi.id = v.file_id WHERE fi.folder_id IN (SELECT id FROM down)) AS used,
-             (SELECT quota_bytes FROM file_folders WHERE id = ${spaceId}) AS quota`.execute(db);
-    const row = r.rows[0];
-    return { used: Number(row?.used ?? 0), quota: row?.quota === null || row?.quota === undefined ? null : Number(row.quota) };
+      UPDATE file_folders SET used_bytes = coalesce((SELECT sum(v.size) FROM file_versions v JOIN files fi ON fi.id = v.file_id WHERE fi.folder_id IN (SELECT id FROM down)), 0)
+      WHERE id = ${spaceId}`.execute(tx);
   }
 
   async usage(actor: Actor, spaceId: string) {
@@ -313,9 +335,7 @@ export class FileService {
     const object = await this.#d.store.write(body, this.#d.maxFileBytes);
     try {
       return await db.transaction().execute(async (tx) => {
-        const after = await this.#spaceUsage(place.spaceId, tx);
-        if (after.quota !== null && after.used + object.size > after.quota)
-          throw new Problem('file.quota_exceeded', `the space has ${after.quota - after.used} bytes left`);
+        await this.#charge(tx, place.spaceId, object.size);
         const now = new Date();
         const current = existing
           ? await tx.selectFrom('files').selectAll().where('id', '=', existing.id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst()
@@ -403,10 +423,10 @@ export class FileService {
   }
 
   async updateFile(actor: Actor, fileId: string, change: { name?: string | undefined; folderId?: string | undefined }): Promise<FileView> {
-    const { row } = await this.#file(actor, fileId, 'write');
+    const { row, place } = await this.#file(actor, fileId, 'write');
     const name = change.name === undefined ? row.name : checkName(change.name);
     const folderId = change.folderId ?? row.folder_id;
-    if (folderId !== row.folder_id) await requireFolder(this.#d.db, actor.principal, folderId, 'write');
+    const target = folderId === row.folder_id ? place : await requireFolder(this.#d.db, actor.principal, folderId, 'write');
     await this.#nameFree(folderId, name, fileId);
     try {
       return await this.#d.db.transaction().execute(async (tx) => {
@@ -416,6 +436,10 @@ export class FileService {
           .where('id', '=', fileId)
           .returningAll()
           .executeTakeFirstOrThrow();
+        if (target.spaceId !== place.spaceId) {
+          await this.#recount(tx, place.spaceId);
+          await this.#recount(tx, target.spaceId);
+        }
         await this.#audit(tx, actor, folderId === row.folder_id ? 'file.rename' : 'file.move', fileId, {
           from: { name: row.name, folderId: row.folder_id },
           to: { name, folderId },
@@ -466,12 +490,13 @@ export class FileService {
 
   /** Make an older version current again, as a new version (history is never rewritten). */
   async restoreVersion(actor: Actor, fileId: string, version: number): Promise<FileView> {
-    await this.#file(actor, fileId, 'write');
+    const { place } = await this.#file(actor, fileId, 'write');
     return this.#d.db.transaction().execute(async (tx) => {
       const cur = await tx.selectFrom('files').selectAll().where('id', '=', fileId).forUpdate().executeTakeFirstOrThrow();
       const old = await tx.selectFrom('file_versions').selectAll().where('file_id', '=', fileId).where('version', '=', version).executeTakeFirst();
       if (!old) throw new Problem('file.not_found', 'no such version');
       const next = cur.version + 1;
+      await this.#charge(tx, place.spaceId, Number(old.size));
       const updated = await tx
         .updateTable('files')
         .set({ version: next, sha256: old.sha256, size: old.size, media_type: old.media_type, updated_at: new Date() })

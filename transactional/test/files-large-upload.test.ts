@@ -47,7 +47,12 @@ function generated(total: number, failAt?: number): { stream: Readable; sha256: 
 }
 
 /** POST a stream with node:http, which honours backpressure (fetch's streamed bodies are buffered by the client). */
-function upload(client: SessionClient, folderId: string, name: string, body: Readable): Promise<{ status: number; json: () => Promise<any> }> {
+function upload(
+  client: SessionClient,
+  folderId: string,
+  name: string,
+  body: Readable,
+): Promise<{ status: number; json: () => Promise<{ id: string; size: number; sha256: string }> }> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${client.base}/api/v1/files/folders/${folderId}/files?name=${encodeURIComponent(name)}`, {
       method: 'POST',

@@ -285,6 +285,19 @@ describe('trash and versions', () => {
     expect(await (await m.get(`/api/v1/files/${id}/content?version=3`)).text()).toBe('week v3');
   });
 
+  it("counts every version against its space's quota, and moves the count with a file moved to another space", async () => {
+    const o = world.clients.owner;
+    const spaces = (await json(await o.get('/api/v1/files/spaces'))).spaces as Array<{ id: string; storeId: number | null }>;
+    const chain = spaces.find((s) => s.storeId === null)?.id as string;
+    const used = async (id: string) => (await json(await o.get(`/api/v1/files/spaces/${id}/usage`))).used as number;
+    const [store0, chain0] = [await used(space), await used(chain)];
+    const id = (await json(await upload(o, invoices, 'ledger.txt', '12345'))).id;
+    await upload(o, invoices, 'ledger.txt', '1234567890');
+    expect(await used(space)).toBe(store0 + 15);
+    expect((await o.patch(`/api/v1/files/${id}`, { folderId: chain })).status).toBe(200);
+    expect([await used(space), await used(chain)]).toEqual([store0, chain0 + 15]);
+  });
+
   it("refuses an upload past the space's quota and stores nothing", async () => {
     await world.server.db.updateTable('file_folders').set({ quota_bytes: 1 }).where('id', '=', space).execute();
     try {

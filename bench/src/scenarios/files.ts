@@ -71,7 +71,11 @@ export async function filesScenario(options: ScenarioOptions): Promise<ScenarioO
 
     log(`${smallCount} small files (4 KiB), one after another`);
     const folder = (await (
-      await fetch(`${base}/api/v1/files/folders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ parentId: space, name: 'small' }) })
+      await fetch(`${base}/api/v1/files/folders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ parentId: space, name: 'small' }),
+      })
     ).json()) as { id: string };
     const smallStart = performance.now();
     for (let i = 0; i < smallCount; i++) {

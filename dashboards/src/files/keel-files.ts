@@ -138,7 +138,7 @@ export class KeelFiles extends LitElement {
     });
   }
 
-  async #try(fn: () => Promise<void>) {
+  async #try(fn: () => Promise<unknown>) {
     try {
       this.error = null;
       await fn();
@@ -181,6 +181,19 @@ export class KeelFiles extends LitElement {
       this.uploads = [...this.uploads];
     }
     await this.#refresh();
+  }
+
+  #dragOver = (e: DragEvent) => {
+    e.preventDefault();
+    this.over = true;
+  };
+
+  /** Do something, then reload what is shown; errors show at the top. */
+  #then(op: () => Promise<unknown>, after: () => Promise<unknown>) {
+    return this.#try(async () => {
+      await op();
+      await after();
+    });
   }
 
   #drop(e: DragEvent) {
@@ -238,14 +251,25 @@ export class KeelFiles extends LitElement {
       <td><div class="actions">
         ${
           opts.trashed
-            ? html`<button class="secondary" @click=${() => this.#try(async () => (await filesApi.restoreFile(f.id), await this.#showTrash()))}>Restore</button>`
+            ? html`<button class="secondary" @click=${() =>
+                this.#then(
+                  () => filesApi.restoreFile(f.id),
+                  () => this.#showTrash(),
+                )}>Restore</button>`
             : html`<a href="${url}" download>Download</a>
               ${preview ? html`<a href="${url}?inline=true" target="_blank" rel="noopener">Preview</a>` : nothing}
-              <button class="secondary" @click=${() => this.#try(async () => (this.versionsOf = { file: f, versions: (await filesApi.versions(f.id)).versions }))}>Versions</button>
+              <button class="secondary" @click=${() =>
+                this.#try(async () => {
+                  this.versionsOf = { file: f, versions: (await filesApi.versions(f.id)).versions };
+                })}>Versions</button>
               ${
                 this.#canWrite
                   ? html`<button class="secondary" @click=${() => this.#rename(f)}>Rename</button>
-                    <button class="secondary" @click=${() => this.#try(async () => (await filesApi.trashFile(f.id), await this.#refresh()))}>Delete</button>`
+                    <button class="secondary" @click=${() =>
+                      this.#then(
+                        () => filesApi.trashFile(f.id),
+                        () => this.#refresh(),
+                      )}>Delete</button>`
                   : nothing
               }`
         }
@@ -265,9 +289,17 @@ export class KeelFiles extends LitElement {
             <td><div class="actions">
               ${
                 opts.trashed
-                  ? html`<button class="secondary" @click=${() => this.#try(async () => (await filesApi.restoreFolder(d.id), await this.#showTrash()))}>Restore</button>`
+                  ? html`<button class="secondary" @click=${() =>
+                      this.#then(
+                        () => filesApi.restoreFolder(d.id),
+                        () => this.#showTrash(),
+                      )}>Restore</button>`
                   : this.#canWrite
-                    ? html`<button class="secondary" @click=${() => this.#try(async () => (await filesApi.trashFolder(d.id), await this.#refresh()))}>Delete</button>`
+                    ? html`<button class="secondary" @click=${() =>
+                        this.#then(
+                          () => filesApi.trashFolder(d.id),
+                          () => this.#refresh(),
+                        )}>Delete</button>`
                     : nothing
               }
             </div></td>
@@ -306,7 +338,7 @@ export class KeelFiles extends LitElement {
             ${
               this.#canWrite
                 ? html`<div class="drop ${this.over ? 'over' : ''}" data-testid="drop"
-                    @dragover=${(e: DragEvent) => (e.preventDefault(), (this.over = true))}
+                    @dragover=${this.#dragOver}
                     @dragleave=${() => (this.over = false)}
                     @drop=${this.#drop}>
                     <p>Drop files here, or</p>
@@ -338,7 +370,11 @@ export class KeelFiles extends LitElement {
                 <td><div class="actions"><a href="/api/v1/files/${this.versionsOf?.file.id}/content?version=${v.version}" download>Download</a>
                 ${
                   this.#canWrite && v.version !== this.versionsOf?.file.version
-                    ? html`<button class="secondary" @click=${() => this.#try(async () => (await filesApi.restoreVersion(this.versionsOf?.file.id as string, v.version), await this.#refresh()))}>Restore</button>`
+                    ? html`<button class="secondary" @click=${() =>
+                        this.#then(
+                          () => filesApi.restoreVersion(this.versionsOf?.file.id as string, v.version),
+                          () => this.#refresh(),
+                        )}>Restore</button>`
                     : nothing
                 }</div></td>
               </tr>`,

@@ -15,6 +15,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       name text NOT NULL CHECK (length(name) BETWEEN 1 AND 255),
       -- Root folders only: the space's quota in bytes (every version of every file counts).
       quota_bytes bigint CHECK (quota_bytes >= 0),
+      -- Root folders only: bytes of every version of every file in the space, kept in step by each upload.
+      used_bytes bigint NOT NULL DEFAULT 0,
       created_by text NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(),
       deleted_at timestamptz,

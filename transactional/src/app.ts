@@ -12,6 +12,7 @@ import { fileRoutes } from './file-routes.js';
 import type { FileService } from './file-service.js';
 import { type KeelMetrics, registerMetrics } from './metrics.js';
 import { Problem } from './problem.js';
+import { productFileRoutes } from './product-file-routes.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
@@ -141,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.files) {
     await app.register(fileRoutes, { files: deps.files });
     await app.register(webdavRoutes, { files: deps.files });
+    await app.register(productFileRoutes, { files: deps.files });
   }
   if (deps.dashboardsDist) {
     const root = deps.dashboardsDist;

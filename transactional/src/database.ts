@@ -90,6 +90,7 @@ export interface Database {
     deleted_at: Date | null;
     deleted_by: string | null;
   };
+  product_files: ProductFileTable;
   file_versions: {
     file_id: string;
     version: number;
@@ -99,6 +100,14 @@ export interface Database {
     created_by: string;
     created_at: ColumnType<Date, never, never>;
   };
+}
+
+export interface ProductFileTable {
+  product_id: number;
+  file_id: string;
+  kind: 'image' | 'document';
+  attached_by: string;
+  attached_at: ColumnType<Date, never, never>;
 }
 
 /** What a principal may do in a folder: see and download, add and change, or also grant and set quotas. */

@@ -313,3 +313,33 @@ describe('trash and versions', () => {
     }
   });
 });
+
+describe('product images and supplier documents', () => {
+  it('attaches files from the file area to a product; each person sees only the attachments they may read', async () => {
+    const o = world.clients.owner;
+    const product = await o.post('/api/v1/products', { sku: 'TEA-GREEN', name: 'Green tea', price: 1000, cost: 400, taxClass: 'standard' });
+    expect(product.status).toBe(201);
+    const productId = (await json(product)).id;
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    const image = (await json(await upload(o, invoices, 'green-tea.png', png))).id;
+    const spec = (await json(await upload(o, invoices, 'green-tea-spec.pdf', '%PDF-1.4 supplier spec'))).id;
+    const m = world.clients.manager;
+    expect((await m.request('PUT', `/api/v1/products/${productId}/files/${image}`, { kind: 'image' })).status).toBe(204);
+    expect((await m.request('PUT', `/api/v1/products/${productId}/files/${spec}`, { kind: 'document' })).status).toBe(204);
+    const wrong = await m.request('PUT', `/api/v1/products/${productId}/files/${spec}`, { kind: 'image' });
+    expect({ status: wrong.status, code: (await json(wrong)).code }).toEqual({ status: 400, code: 'request.invalid' });
+
+    const seen = async (who: Person) =>
+      ((await json(await world.clients[who].get(`/api/v1/products/${productId}/files`))).files as Array<{ kind: string; file: { name: string } }>).map(
+        (a) => `${a.kind}:${a.file.name}`,
+      );
+    expect(await seen('cashier')).toEqual(['image:green-tea.png', 'document:green-tea-spec.pdf']);
+    expect(await seen('otherManager')).toEqual([]); // store 1's folder: not theirs to read
+    // A cashier may not attach (catalog.write), another store's manager cannot reach the file.
+    expect((await world.clients.cashier.request('PUT', `/api/v1/products/${productId}/files/${image}`, { kind: 'image' })).status).toBe(403);
+    expect((await world.clients.otherManager.request('PUT', `/api/v1/products/${productId}/files/${image}`, { kind: 'image' })).status).toBe(404);
+    expect((await m.request('DELETE', `/api/v1/products/${productId}/files/${spec}`)).status).toBe(204);
+    expect(await seen('manager')).toEqual(['image:green-tea.png']);
+    expect(await auditCount('product.file_attach', String(productId))).toBe(2);
+  });
+});

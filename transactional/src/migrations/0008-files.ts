@@ -59,5 +59,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (file_id, version)
     );
+    -- Product images and supplier documents, attached from the file area (the file keeps its folder's access).
+    CREATE TABLE product_files (
+      product_id bigint NOT NULL REFERENCES products(id),
+      file_id text NOT NULL REFERENCES files(id),
+      kind text NOT NULL CHECK (kind IN ('image', 'document')),
+      attached_by text NOT NULL,
+      attached_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (product_id, file_id)
+    );
+    CREATE INDEX product_files_file ON product_files (file_id);
   `.execute(db);
 }

@@ -1,6 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupFileObjects } from '../src/file-backup.js';
 import { type FileWorld, fileWorld, type Person, upload } from './support/file-people.js';
 import type { SessionClient } from './support/session-client.js';
 
@@ -341,5 +343,22 @@ describe('product images and supplier documents', () => {
     expect((await m.request('DELETE', `/api/v1/products/${productId}/files/${spec}`)).status).toBe(204);
     expect(await seen('manager')).toEqual(['image:green-tea.png']);
     expect(await auditCount('product.file_attach', String(productId))).toBe(2);
+  });
+});
+
+describe('backups', () => {
+  it('copies every stored version into the backup, checked against its hash, and only new objects the next time', async () => {
+    const objects = path.join(world.dataDir, 'files', 'objects');
+    const dest = path.join(world.dataDir, 'backup-test', 'files', 'objects');
+    const first = await backupFileObjects(objects, dest);
+    expect(first.copied).toBe(first.objects);
+    const versions = await world.server.db.selectFrom('file_versions').select('sha256').distinct().execute();
+    for (const { sha256 } of versions) {
+      const copy = readFileSync(path.join(dest, sha256.slice(0, 2), sha256.slice(2, 4), sha256));
+      expect(createHash('sha256').update(copy).digest('hex')).toBe(sha256);
+    }
+    await upload(world.clients.owner, invoices, 'after-backup.txt', 'new since the last backup');
+    const second = await backupFileObjects(objects, dest);
+    expect({ objects: second.objects, copied: second.copied }).toEqual({ objects: first.objects + 1, copied: 1 });
   });
 });

@@ -9,8 +9,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     rollupOptions: {
-      // The live dashboard, trends & forecast, and the back office (sign-in, first-run owner, users, audit, a small till).
-      input: { dashboards: 'index.html', analytics: 'analytics.html', admin: 'admin/index.html' },
+      // The live dashboard, trends & forecast, the back office (sign-in, first-run owner, users, audit, a small till), and files.
+      input: { dashboards: 'index.html', analytics: 'analytics.html', admin: 'admin/index.html', files: 'files/index.html' },
     },
   },
 });

@@ -4,6 +4,7 @@ import { backup } from './scenarios/backup.js';
 import { catalogSearch } from './scenarios/catalog-search.js';
 import { checkout } from './scenarios/checkout.js';
 import { dashboards } from './scenarios/dashboards.js';
+import { filesScenario } from './scenarios/files.js';
 import { forecast } from './scenarios/forecast.js';
 import { importScenario } from './scenarios/import.js';
 import { ingest } from './scenarios/ingest.js';
@@ -21,6 +22,7 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'catalog-search': catalogSearch,
   terminal,
   'terminal-catalog': terminalCatalog,
+  files: filesScenario,
 };
 const FLAGS = new Set(['--quick', '--json']);
 

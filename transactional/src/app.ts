@@ -10,8 +10,11 @@ import { type CashSessionDeps, cashSessionRoutes } from './cash-session-routes.j
 import { catalogFileRoutes } from './catalog-file-routes.js';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
+import { fileRoutes } from './file-routes.js';
+import type { FileService } from './file-service.js';
 import { type KeelMetrics, registerMetrics } from './metrics.js';
 import { Problem } from './problem.js';
+import { productFileRoutes } from './product-file-routes.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
@@ -19,6 +22,7 @@ import { stockRoutes } from './stock-routes.js';
 import { type TerminalDeps, terminalRoutes } from './terminal-routes.js';
 import { type TillDeps, tillRoutes } from './till-routes.js';
 import { type UserDeps, userRoutes } from './user-routes.js';
+import { webdavRoutes } from './webdav-routes.js';
 
 export interface AppDeps {
   readonly sales: SaleServiceDeps;
@@ -29,6 +33,8 @@ export interface AppDeps {
   readonly auth: AuthDeps;
   readonly users: UserDeps;
   readonly tills: TillDeps;
+  /** Built-in file sharing (REST and WebDAV); absent, neither is served. */
+  readonly files?: FileService;
   readonly health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
   readonly cashSessions: CashSessionDeps;
   readonly terminal: TerminalDeps;
@@ -83,7 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = problemFromError(error);
-    if (problem.status >= 500) {
+    if (problem.status >= 500 && problem.status !== 507) {
       // Type, code and message only: never a stack trace, body or header.
       request.log.error({ err: { type: error.name, code: error.code, message: error.message } }, 'request failed');
     } else {
@@ -116,10 +122,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
-    reply.header(
-      'content-security-policy',
-      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-    );
+    // A route may set a stricter policy (file downloads: sandbox).
+    if (!reply.hasHeader('content-security-policy'))
+      reply.header(
+        'content-security-policy',
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+      );
   });
 
   enforceRoutePermissions(app, deps.authenticate);
@@ -159,6 +167,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       scope.get('/terminal', (_request, reply) => reply.redirect('/terminal/'));
     });
   }
+  if (deps.files) {
+    await app.register(fileRoutes, { files: deps.files });
+    await app.register(webdavRoutes, { files: deps.files });
+    await app.register(productFileRoutes, { files: deps.files });
+  }
   if (deps.dashboardsDist) {
     const root = deps.dashboardsDist;
     await app.register(async (scope) => {
@@ -168,6 +181,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       scope.get('/dashboards', (_request, reply) => reply.redirect('/dashboards/'));
       scope.get('/admin', (_request, reply) => reply.redirect('/dashboards/admin/'));
       scope.get('/admin/', (_request, reply) => reply.redirect('/dashboards/admin/'));
+      scope.get('/files', (_request, reply) => reply.redirect('/dashboards/files/'));
+      scope.get('/files/', (_request, reply) => reply.redirect('/dashboards/files/'));
     });
   }
   return app;

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { TokenVerifier } from './api-tokens.js';
+import type { BasicCredentials } from './basic-credentials.js';
 import type { Database } from './database.js';
 import { builtInPrincipal, type Principal } from './principal.js';
 import { Problem } from './problem.js';
@@ -19,6 +20,8 @@ export interface AuthenticatorDeps {
   readonly sessions: SessionStore;
   /** Requests from this machine act as the owner (off by default; for in-process tools and tests). */
   readonly trustLoopback: boolean;
+  /** HTTP Basic with a user's password, accepted under /dav/ only (WebDAV clients; never the API, which browsers could be tricked into). */
+  readonly basic?: BasicCredentials;
 }
 
 /**
@@ -29,6 +32,11 @@ export interface AuthenticatorDeps {
 export function authenticator(deps: AuthenticatorDeps): Authenticate {
   return async (request: FastifyRequest) => {
     const header = request.headers.authorization;
+    if (header?.startsWith('Basic ')) {
+      if (!deps.basic || !(request.url.startsWith('/dav/') || request.url === '/dav')) return null;
+      const user = await deps.basic.verify(header, request.ip);
+      return user ? principalForUser(deps.db, user, 'basic') : null;
+    }
     if (header) {
       const m = /^Bearer ([A-Za-z0-9_-]{10,200})$/.exec(header);
       return m ? deps.tokens.verify(m[1] as string) : null;

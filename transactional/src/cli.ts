@@ -18,6 +18,7 @@ import { demoCatalogCsv } from './demo-catalog.js';
 import { type ApiCall, seedDemo } from './demo-seed.js';
 import { DiskGuard } from './disk-guard.js';
 import { doctorCommand } from './doctor-command.js';
+import { backupFileObjects } from './file-backup.js';
 import { startKeel } from './keel-server.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { openDatabase } from './open-database.js';
@@ -297,6 +298,8 @@ async function main(argv: string[]): Promise<number> {
           const b = await backupDatabase(database.backupSource, config.backupDir, { reason: 'manual', schemaVersion: version, guard });
           console.log(b.file);
           console.error(`Backup of schema version ${version}: ${b.bytes} bytes, read back and listed in ${config.backupDir}/backups.jsonl`);
+          const f = await backupFileObjects(path.join(config.dataDir, 'files', 'objects'), path.join(config.backupDir, 'files', 'objects'));
+          console.error(`Files: ${f.objects} objects in ${config.backupDir}/files/objects, ${f.copied} new (${f.copiedBytes} bytes), each read back`);
         } finally {
           await database.db.destroy();
         }

@@ -63,6 +63,8 @@ export interface KeelConfig {
   readonly backupDir: string;
   /** Below this much free space on the data volume, Keel refuses uploads and backups and alerts. */
   readonly diskMinFreeBytes: number;
+  /** Largest file the file store takes, in bytes (FILE_MAX_MB). */
+  readonly fileMaxBytes: number;
   /** On SIGTERM, exit within this bound even if something hangs. */
   readonly shutdownTimeoutMs: number;
   /** The TLS certificate in front of Keel (reverse proxy), checked by `keel doctor` for expiry. */
@@ -180,6 +182,7 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     signInRatePerMinute: int(env, 'SIGN_IN_RATE_PER_MINUTE', 30, 1, 10_000),
     logLevel: logLevel(env.LOG_LEVEL || 'info'),
     diskMinFreeBytes: int(env, 'DISK_MIN_FREE_MB', 2048, 0, 100_000_000) * 1024 * 1024,
+    fileMaxBytes: int(env, 'FILE_MAX_MB', 4096, 1, 1_000_000) * 1024 * 1024,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 300_000),
     tlsCertFile: env.TLS_CERT_FILE ? path.resolve(cwd, env.TLS_CERT_FILE) : undefined,
     analystPort: /^(off|0)$/i.test(env.ANALYST_PORT ?? '') ? null : int(env, 'ANALYST_PORT', 8123, 1, 65535),

@@ -64,7 +64,55 @@ export interface Database {
     created_at: ColumnType<Date, never, never>;
     last_seen_at: ColumnType<Date, Date | undefined, Date>;
   };
+  file_folders: {
+    id: string;
+    parent_id: string | null;
+    store_id: number | null;
+    name: string;
+    quota_bytes: number | null;
+    used_bytes: ColumnType<number, number | undefined, number>;
+    created_by: string;
+    created_at: ColumnType<Date, never, never>;
+    deleted_at: Date | null;
+    deleted_by: string | null;
+  };
+  file_grants: { folder_id: string; role: string | null; user_id: number | null; level: FileLevel | 'none' };
+  files: {
+    id: string;
+    folder_id: string;
+    name: string;
+    version: number;
+    sha256: string;
+    size: number;
+    media_type: string;
+    created_by: string;
+    created_at: ColumnType<Date, never, never>;
+    updated_at: ColumnType<Date, Date | undefined, Date>;
+    deleted_at: Date | null;
+    deleted_by: string | null;
+  };
+  product_files: ProductFileTable;
+  file_versions: {
+    file_id: string;
+    version: number;
+    sha256: string;
+    size: number;
+    media_type: string;
+    created_by: string;
+    created_at: ColumnType<Date, never, never>;
+  };
 }
+
+export interface ProductFileTable {
+  product_id: number;
+  file_id: string;
+  kind: 'image' | 'document';
+  attached_by: string;
+  attached_at: ColumnType<Date, never, never>;
+}
+
+/** What a principal may do in a folder: see and download, add and change, or also grant and set quotas. */
+export type FileLevel = 'read' | 'write' | 'manage';
 
 export interface UserTable {
   id: Generated<number>;

@@ -12,10 +12,13 @@ import { TokenVerifier } from './api-tokens.js';
 import { buildApp } from './app.js';
 import { type AuditEntry, appendAudit } from './audit-log.js';
 import { authenticator } from './authenticate.js';
+import { BasicCredentials } from './basic-credentials.js';
 import type { KeelConfig } from './config.js';
 import type { Database } from './database.js';
 import { backupDatabase } from './database-backup.js';
 import { DiskGuard } from './disk-guard.js';
+import { FileService } from './file-service.js';
+import { FileStore } from './file-store.js';
 import { jobRoutes } from './job-routes.js';
 import { LiveFeed } from './live-feed.js';
 import { KeelMetrics } from './metrics.js';
@@ -37,6 +40,7 @@ export interface KeelServer {
   readonly schemaVersion: number;
   readonly metrics: KeelMetrics;
   readonly disk: DiskGuard;
+  readonly files: FileService;
   /** Stop and start the event pipeline (relay and loader) without touching the API. */
   stopPipeline(): Promise<void>;
   startPipeline(): Promise<void>;
@@ -162,12 +166,15 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     audit: async (e) => void (await auditSafely(db, e, app)),
     lockout,
   };
+  const fileStore = await FileStore.open(path.join(config.dataDir, 'files'));
+  const files = new FileService({ db, store: fileStore, disk, maxFileBytes: config.fileMaxBytes });
   const app = await buildApp({
     metrics,
     logger,
     bodyLimit: config.bodyLimit,
     dashboardsDist: options.dashboardsDist === null ? undefined : (options.dashboardsDist ?? (await defaultDashboardsDist())),
-    authenticate: authenticator({ db, tokens, sessions, trustLoopback: config.trustLoopback }),
+    authenticate: authenticator({ db, tokens, sessions, trustLoopback: config.trustLoopback, basic: new BasicCredentials(db, lockout) }),
+    files,
     auth: { db, sessions, lockout, signInLimiter: new RateLimiter(config.signInRatePerMinute, 60_000) },
     users: { db, sessions },
     tills: { db, reference },
@@ -330,6 +337,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     schemaVersion,
     metrics,
     disk,
+    files,
     startPipeline,
     stopPipeline,
     pipeline: {

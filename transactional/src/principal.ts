@@ -13,7 +13,7 @@ export interface Principal {
   readonly storeIds: readonly number[] | 'all';
   /** Largest discount without approval, basis points. */
   readonly maxDiscountBp: number;
-  readonly via: 'session' | 'token' | 'loopback' | 'till';
+  readonly via: 'session' | 'token' | 'loopback' | 'till' | 'basic';
   /** The enrolled till the request came from, when it came from one. */
   readonly tillId?: string | undefined;
   /** The signed-in user (sessions, user-bound API tokens). */

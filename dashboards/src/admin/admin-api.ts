@@ -63,6 +63,11 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return json as T;
 }
 
+/** The session's CSRF token, for requests made outside `api` (uploads with progress). */
+export function csrf(): string | null {
+  return csrfToken;
+}
+
 export async function authState(): Promise<AuthState> {
   const s = await api<AuthState>('GET', '/api/v1/auth/state');
   csrfToken = s.csrfToken;

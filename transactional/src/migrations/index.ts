@@ -4,6 +4,7 @@ import * as m0002 from './0002-people-and-trust.js';
 import * as m0003 from './0003-catalog-at-scale.js';
 import * as m0006 from './0006-cash-sessions.js';
 import * as m0007 from './0007-pipelines.js';
+import * as m0008 from './0008-files.js';
 
 export interface Migration {
   readonly version: number;
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'catalog-at-scale', up: m0003.up },
   { version: 6, name: 'cash-sessions', up: m0006.up },
   { version: 7, name: 'pipelines', up: m0007.up },
+  { version: 8, name: 'files', up: m0008.up },
 ];

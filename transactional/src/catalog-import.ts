@@ -1,10 +1,12 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { appendAudit } from './audit-log.js';
+import { CopyStaging, createStagingTables, type ImportStaging, UnnestStaging } from './catalog-import-staging.js';
+import { CopyConnection } from './copy-connection.js';
 import { CsvSyntaxError, readCsvRecords } from './csv-record-reader.js';
 import type { Database } from './database.js';
 import { readArrowRecords } from './product-arrow-reader.js';
 import { type ColumnMapping, type LayoutName, type RawProduct, resolveLayout } from './product-file-layouts.js';
-import { checkProductRow, type StagedProduct } from './product-row-check.js';
+import { checkProductRow } from './product-row-check.js';
 
 export type ImportMode = 'all-or-nothing' | 'skip-bad-rows';
 export type ImportFileErrorCode = 'import.empty_file' | 'import.not_csv' | 'import.bad_encoding' | 'import.missing_columns' | 'import.unsupported_format';
@@ -56,7 +58,8 @@ export interface ImportReport {
 
 /** Bad rows listed in a report; beyond this only their count grows. */
 const MAX_LISTED_BAD_ROWS = 100_000;
-const BATCH_ROWS = 5_000;
+/** Rows between two 'reading' progress reports. */
+const PROGRESS_ROWS = 5_000;
 
 class FileError extends Error {
   constructor(
@@ -112,49 +115,58 @@ export async function importCatalog(db: Kysely<Database>, source: AsyncIterable<
 
   const rollback = new Error('rollback');
   let outcome: ImportReport | undefined;
+  // On a server PostgreSQL the whole import runs on one dedicated connection, staged with COPY.
+  const connection = await CopyConnection.open(db);
+  let failed: Error | undefined;
   try {
-    await db.transaction().execute(async (tx) => {
-      await createStaging(tx);
-      const batch = new StagingBatch(tx);
-      const counted = countBytes(source, (n) => {
-        state.bytes += n;
-      });
-      const { format, records } = await openRecords(counted);
-      state.format = format;
-      let layout: ReturnType<typeof resolveLayout> | undefined;
-      for await (const { line, fields } of records) {
-        if (!layout) {
-          state.headers = fields.map((f) => f.trim());
-          layout = resolveLayout(state.headers, options.layout ?? 'auto', options.mapping ?? {});
-          state.layout = layout.layout;
-          state.mapping = layout.mapping;
-          if (layout.missing.length > 0) {
-            throw new FileError(
-              'import.missing_columns',
-              `the file has no column for ${layout.missing.join(', ')} (found: ${state.headers.slice(0, 20).join(', ') || 'nothing'})`,
-            );
+    await (connection?.db ?? db).transaction().execute(async (tx) => {
+      await createStagingTables(tx);
+      const staging: ImportStaging = connection ? new CopyStaging(tx, connection) : new UnnestStaging(tx);
+      try {
+        const counted = countBytes(source, (n) => {
+          state.bytes += n;
+        });
+        const { format, records } = await openRecords(counted);
+        state.format = format;
+        let layout: ReturnType<typeof resolveLayout> | undefined;
+        let nextProgress = PROGRESS_ROWS;
+        for await (const { line, fields } of records) {
+          if (!layout) {
+            state.headers = fields.map((f) => f.trim());
+            layout = resolveLayout(state.headers, options.layout ?? 'auto', options.mapping ?? {});
+            state.layout = layout.layout;
+            state.mapping = layout.mapping;
+            if (layout.missing.length > 0) {
+              throw new FileError(
+                'import.missing_columns',
+                `the file has no column for ${layout.missing.join(', ')} (found: ${state.headers.slice(0, 20).join(', ') || 'nothing'})`,
+              );
+            }
+            continue;
           }
-          continue;
-        }
-        if (fields.length === 1 && fields[0] === '') continue;
-        if (fields.length !== state.headers.length) {
+          if (fields.length === 1 && fields[0] === '') continue;
+          if (fields.length !== state.headers.length) {
+            state.rows++;
+            addBad({ line, sku: '', reason: `the row has ${fields.length} fields, the header has ${state.headers.length}` });
+            continue;
+          }
+          const raw: RawProduct | undefined = layout.read(fields);
+          if (!raw) continue;
           state.rows++;
-          addBad({ line, sku: '', reason: `the row has ${fields.length} fields, the header has ${state.headers.length}` });
-          continue;
+          const checked = checkProductRow(raw, taxClasses);
+          if (!checked.ok) addBad({ line, sku: raw.sku, reason: checked.reason });
+          else await staging.add(line, checked.row);
+          if (state.rows >= nextProgress) {
+            nextProgress += PROGRESS_ROWS;
+            options.onProgress?.({ phase: 'reading', bytes: state.bytes, rows: state.rows });
+          }
         }
-        const raw: RawProduct | undefined = layout.read(fields);
-        if (!raw) continue;
-        state.rows++;
-        const checked = checkProductRow(raw, taxClasses);
-        if (!checked.ok) addBad({ line, sku: raw.sku, reason: checked.reason });
-        else batch.add(line, checked.row);
-        if (batch.size >= BATCH_ROWS) {
-          await batch.flush();
-          options.onProgress?.({ phase: 'reading', bytes: state.bytes, rows: state.rows });
-        }
+        if (!layout) throw new FileError('import.empty_file', 'the file is empty');
+        await staging.close();
+      } catch (e) {
+        staging.abort(e as Error);
+        throw e;
       }
-      if (!layout) throw new FileError('import.empty_file', 'the file is empty');
-      await batch.flush();
       options.onProgress?.({ phase: 'checking', bytes: state.bytes, rows: state.rows });
       for (const b of await crossCheck(tx)) addBad(b);
       if (state.badCount > 0 && mode === 'all-or-nothing') {
@@ -177,7 +189,10 @@ export async function importCatalog(db: Kysely<Database>, source: AsyncIterable<
   } catch (e) {
     if (e === rollback && outcome) return finish(outcome);
     if (e instanceof FileError) return finish(report({ fileError: { code: e.code, message: e.message } }));
+    failed = e as Error;
     throw e;
+  } finally {
+    await connection?.release(failed);
   }
   return finish(outcome as ImportReport);
 
@@ -274,47 +289,6 @@ async function* csvFileRecords(source: AsyncIterable<Uint8Array>): AsyncGenerato
   }
 }
 
-async function createStaging(tx: Transaction<Database>): Promise<void> {
-  await sql`
-    CREATE TEMP TABLE import_rows (
-      line integer NOT NULL, sku text NOT NULL, barcode text, name text NOT NULL, description text NOT NULL,
-      price bigint NOT NULL, cost bigint NOT NULL, tax_class text NOT NULL, active boolean NOT NULL, unit text NOT NULL,
-      category text, brand text, parent_sku text, variant text
-    ) ON COMMIT DROP;
-    CREATE TEMP TABLE import_barcodes (line integer NOT NULL, sku text NOT NULL, barcode text NOT NULL, kind text NOT NULL) ON COMMIT DROP;
-  `.execute(tx);
-}
-
-/** Column arrays for one multi-row insert (unnest): one round trip per few thousand rows. */
-class StagingBatch {
-  #rows: Array<[number, StagedProduct]> = [];
-  constructor(readonly tx: Transaction<Database>) {}
-  get size(): number {
-    return this.#rows.length;
-  }
-  add(line: number, row: StagedProduct): void {
-    this.#rows.push([line, row]);
-  }
-  async flush(): Promise<void> {
-    if (this.#rows.length === 0) return;
-    const rows = this.#rows;
-    this.#rows = [];
-    const col = <T>(f: (r: StagedProduct, line: number) => T) => rows.map(([line, r]) => f(r, line));
-    await sql`
-      INSERT INTO import_rows SELECT * FROM unnest(
-        ${col((_, l) => l)}::int[], ${col((r) => r.sku)}::text[], ${col((r) => r.barcodes[0]?.code ?? null)}::text[], ${col((r) => r.name)}::text[],
-        ${col((r) => r.description)}::text[], ${col((r) => r.price)}::bigint[], ${col((r) => r.cost)}::bigint[], ${col((r) => r.taxClass)}::text[],
-        ${col((r) => r.active)}::boolean[], ${col((r) => r.unit)}::text[], ${col((r) => r.category)}::text[], ${col((r) => r.brand)}::text[],
-        ${col((r) => r.parentSku)}::text[], ${col((r) => r.variant)}::text[])`.execute(this.tx);
-    const codes = rows.flatMap(([line, r]) => r.barcodes.map((b) => [line, r.sku, b.code, b.kind] as const));
-    if (codes.length > 0) {
-      await sql`INSERT INTO import_barcodes SELECT * FROM unnest(${codes.map((c) => c[0])}::int[], ${codes.map((c) => c[1])}::text[], ${codes.map((c) => c[2])}::text[], ${codes.map((c) => c[3])}::text[])`.execute(
-        this.tx,
-      );
-    }
-  }
-}
-
 /** Checks that need every row or the catalog: duplicates within the file, barcodes of other products, parents. */
 async function crossCheck(tx: Transaction<Database>): Promise<BadRow[]> {
   await sql`ANALYZE import_rows; ANALYZE import_barcodes`.execute(tx);
@@ -370,13 +344,33 @@ async function apply(tx: Transaction<Database>): Promise<{ inserted: number; upd
   await sql`INSERT INTO brands (name) SELECT DISTINCT brand FROM import_rows WHERE brand IS NOT NULL ON CONFLICT (name) DO NOTHING`.execute(tx);
   const start = await sql<{ seq: number }>`SELECT nextval('catalog_seq') AS seq`.execute(tx);
   const startSeq = Number(start.rows[0]?.seq);
+  const deferred = await deferIndexesOnFirstLoad(tx);
+  if (deferred) {
+    // The catalog was empty and is locked: plain inserts, no conflict to arbitrate.
+    const added = await sql`
+      INSERT INTO products (sku, barcode, name, description, price, cost, tax_class, active, unit, category_id, brand_id, variant)
+      SELECT s.sku, s.barcode, s.name, s.description, s.price, s.cost, s.tax_class, s.active, s.unit, c.id, b.id, s.variant
+      FROM import_rows s LEFT JOIN categories c ON c.path = s.category LEFT JOIN brands b ON b.name = s.brand`.execute(tx);
+    await sql`
+      INSERT INTO product_barcodes (barcode, product_id, kind)
+      SELECT b.barcode, p.id, b.kind FROM import_barcodes b JOIN products p ON p.sku = b.sku`.execute(tx);
+    await setParents(tx);
+    await rebuildDeferred(tx, deferred);
+    return { inserted: Number(added.numAffectedRows ?? 0), updated: 0 };
+  }
   // New trigram entries gather in the GIN pending list and are merged in bulk, not one name at a time.
   await sql`SET LOCAL gin_pending_list_limit = '64MB'`.execute(tx);
+  // Rows equal to what is stored are left out before the upsert (one hash anti-join), so they are
+  // neither locked nor rewritten: re-importing the same file writes nothing.
   const up = await sql<{ inserted: number; updated: number }>`
     WITH up AS (
       INSERT INTO products AS p (sku, barcode, name, description, price, cost, tax_class, active, unit, category_id, brand_id, variant)
       SELECT s.sku, s.barcode, s.name, s.description, s.price, s.cost, s.tax_class, s.active, s.unit, c.id, b.id, s.variant
       FROM import_rows s LEFT JOIN categories c ON c.path = s.category LEFT JOIN brands b ON b.name = s.brand
+      WHERE NOT EXISTS (
+        SELECT 1 FROM products o WHERE o.sku = s.sku
+          AND (COALESCE(s.barcode, o.barcode), s.name, s.description, s.price, s.cost, s.tax_class, s.active, s.unit, c.id, b.id, s.variant)
+            IS NOT DISTINCT FROM (o.barcode, o.name, o.description, o.price, o.cost, o.tax_class, o.active, o.unit, o.category_id, o.brand_id, o.variant))
       ON CONFLICT (sku) DO UPDATE SET
         barcode = COALESCE(EXCLUDED.barcode, p.barcode), name = EXCLUDED.name, description = EXCLUDED.description,
         price = EXCLUDED.price, cost = EXCLUDED.cost, tax_class = EXCLUDED.tax_class, active = EXCLUDED.active, unit = EXCLUDED.unit,
@@ -392,14 +386,61 @@ async function apply(tx: Transaction<Database>): Promise<{ inserted: number; upd
     WITH added AS (
       INSERT INTO product_barcodes (barcode, product_id, kind)
       SELECT b.barcode, p.id, b.kind FROM import_barcodes b JOIN products p ON p.sku = b.sku
+      WHERE NOT EXISTS (SELECT 1 FROM product_barcodes x WHERE x.barcode = b.barcode)
       ON CONFLICT (barcode) DO NOTHING
       RETURNING product_id
     )
     UPDATE products SET updated_at = now() WHERE id IN (SELECT product_id FROM added) AND catalog_seq <= ${startSeq}`.execute(tx);
+  await setParents(tx);
+  const counts = up.rows[0] ?? { inserted: 0, updated: 0 };
+  return { inserted: Number(counts.inserted), updated: Number(counts.updated) };
+}
+
+async function setParents(tx: Transaction<Database>): Promise<void> {
   await sql`
     UPDATE products p SET parent_id = pp.id
     FROM import_rows s JOIN products pp ON pp.sku = s.parent_sku
     WHERE p.sku = s.sku AND p.parent_id IS DISTINCT FROM pp.id`.execute(tx);
-  const counts = up.rows[0] ?? { inserted: 0, updated: 0 };
-  return { inserted: Number(counts.inserted), updated: Number(counts.updated) };
+}
+
+/** A first load at least this big builds the catalog's secondary indexes after the insert. */
+const FIRST_LOAD_BULK_ROWS = 20_000;
+
+/**
+ * A big first load into an empty catalog, as pg_restore does it: inside the import's transaction, drop
+ * the indexes (the trigram GIN among them), unique constraints and foreign keys of products and their
+ * barcodes (all but products' primary key, which other tables reference), insert, then build and check
+ * each once, in bulk, from its own definition. A rollback or crash brings them back untouched; the
+ * file's rows were already checked against each other, so the rebuilt constraints hold. Returns the
+ * statements that rebuild them, or undefined when the catalog has products or the file is small.
+ */
+async function deferIndexesOnFirstLoad(tx: Transaction<Database>): Promise<string[] | undefined> {
+  const staged = await sql<{ n: number }>`SELECT count(*)::int AS n FROM import_rows`.execute(tx);
+  if (Number(staged.rows[0]?.n ?? 0) < FIRST_LOAD_BULK_ROWS) return undefined;
+  await sql`LOCK TABLE products, product_barcodes IN ACCESS EXCLUSIVE MODE`.execute(tx);
+  const any = await sql`SELECT 1 FROM products LIMIT 1`.execute(tx);
+  if (any.rows.length > 0) return undefined;
+  const deferred = await sql<{ drop: string; rebuild: string }>`
+    SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname) AS drop,
+      format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid)) AS rebuild,
+      CASE c.contype WHEN 'f' THEN 1 ELSE 2 END AS drop_order
+    FROM pg_constraint c
+    WHERE c.conrelid IN ('products'::regclass, 'product_barcodes'::regclass) AND c.contype IN ('f', 'u', 'p')
+      AND NOT (c.contype = 'p' AND c.conrelid = 'products'::regclass)
+    UNION ALL
+    SELECT format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid), 3 FROM pg_index i
+    WHERE i.indrelid IN ('products'::regclass, 'product_barcodes'::regclass)
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+    ORDER BY drop_order, drop`.execute(tx);
+  for (const { drop } of deferred.rows) await sql.raw(drop).execute(tx);
+  return deferred.rows.map((r) => r.rebuild).sort((a, b) => rebuildOrder(a) - rebuildOrder(b));
+}
+
+/** Indexes and unique keys first (a foreign key needs its referenced key), foreign keys last. */
+const rebuildOrder = (statement: string) => (statement.includes('FOREIGN KEY') ? 1 : 0);
+
+async function rebuildDeferred(tx: Transaction<Database>, statements: readonly string[]): Promise<void> {
+  await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(tx);
+  for (const statement of statements) await sql.raw(statement).execute(tx);
+  await sql`ANALYZE products; ANALYZE product_barcodes`.execute(tx);
 }

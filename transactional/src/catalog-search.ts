@@ -34,8 +34,8 @@ function filters(f: SearchFilters) {
 
 /**
  * Search the catalog the way a cashier types: an exact barcode or SKU first, then names that start
- * with the text, then names holding the words approximately (pg_trgm word similarity, so typos
- * still find the product), best first. Each part is a bounded index scan.
+ * with the text, then names holding its words, then names holding its words with typos corrected
+ * against the catalog's vocabulary. Each part is a bounded index scan.
  */
 export async function searchProducts(db: Kysely<Database>, text: string, f: SearchFilters, limit: number, offset: number): Promise<SearchHit[]> {
   const q = text.trim().toLowerCase();
@@ -51,7 +51,8 @@ export async function searchProducts(db: Kysely<Database>, text: string, f: Sear
     const prefix = await sql<SearchHit>`
       SELECT ${COLUMNS}, 'prefix' AS match FROM products p
       WHERE lower(p.name) LIKE ${likeQ} ${filters(f)}
-      ORDER BY lower(p.name) LIMIT ${want}`.execute(db);
+      ORDER BY lower(p.name) USING ~<~ LIMIT ${want}` /* the text_pattern_ops index's own order: no sort */
+      .execute(db);
     for (const h of prefix.rows) {
       if (seen.has(h.id)) continue;
       seen.add(h.id);
@@ -59,44 +60,67 @@ export async function searchProducts(db: Kysely<Database>, text: string, f: Sear
     }
   }
   const terms = q.split(/\s+/).filter((t) => t.length >= 2);
-  if (hits.length < want && terms.length > 0) {
-    // Names holding every word, anywhere (trigram GIN index). A bounded set of candidates, unordered in
-    // SQL so the scan stops early; ranked here: names whose words start with the query's words first, then shorter.
-    const cap = Math.max(200, want * 2);
-    const contains = await sql<SearchHit>`
-      SELECT ${COLUMNS}, 'words' AS match FROM products p
-      WHERE ${sql.join(
-        terms.map((t) => sql`lower(p.name) LIKE ${`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`),
-        sql` AND `,
-      )} ${filters(f)}
-      LIMIT ${cap}`.execute(db);
-    const score = (name: string) => {
-      const words = name.toLowerCase().split(/\s+/);
-      const starts = terms.filter((t) => words.some((w) => w.startsWith(t))).length;
-      return (terms.length - starts) * 1000 + name.length;
-    };
-    const ranked = contains.rows.filter((h) => !seen.has(h.id)).sort((a, b) => score(a.name) - score(b.name) || a.id - b.id);
-    for (const h of ranked) {
-      seen.add(h.id);
-      hits.push(h);
-    }
-  }
-  if (hits.length < want && q.length >= 3) {
-    // Word similarity 0.5 (default 0.6) lets one swapped or missing letter in a short word still match.
-    const similar = await db.transaction().execute(async (tx) => {
-      await sql`SET LOCAL pg_trgm.word_similarity_threshold = 0.5`.execute(tx);
-      return sql<SearchHit>`
-      SELECT ${COLUMNS}, 'similar' AS match FROM products p
-      WHERE ${q} <% lower(p.name) ${filters(f)}
-      ORDER BY word_similarity(${q}, lower(p.name)) DESC, length(p.name), p.id LIMIT ${want + hits.length}`.execute(tx);
-    });
-    for (const h of similar.rows) {
+  // Candidates to rank: enough to fill the page twice; a scan that finds them early stops early.
+  const cap = Math.max(40, want * 2);
+  const add = (rows: SearchHit[]) => {
+    for (const h of rows) {
       if (seen.has(h.id)) continue;
       seen.add(h.id);
       hits.push(h);
     }
+  };
+  if (hits.length < want && terms.length > 0) add(await namesHolding(db, terms, 'words', f, cap));
+  if (hits.length < want && q.length >= 3 && terms.length > 0) {
+    // Typos: each word that is not a catalog word (the last one may also be the start of one: the
+    // cashier is still typing) is replaced by its three nearest catalog words (trigram similarity over
+    // the vocabulary, not over a million names), then names holding the corrected words are found as above.
+    const last = terms.length - 1;
+    const fixes = await sql<{ i: number; words: string[] }>`
+      SELECT t.i::int AS i, ARRAY(SELECT w.word FROM catalog_words w WHERE w.word % t.term ORDER BY similarity(w.word, t.term) DESC, w.word LIMIT 3) AS words
+      FROM unnest(${terms}::text[]) WITH ORDINALITY AS t(term, i)
+      WHERE length(t.term) >= 3 AND NOT EXISTS (SELECT 1 FROM catalog_words w WHERE w.word = t.term)
+        AND (t.i - 1 <> ${last} OR NOT starts_with(COALESCE((SELECT min(w.word) FROM catalog_words w WHERE w.word >= t.term), ''), t.term))`.execute(db);
+    const fixed = new Map(fixes.rows.filter((r) => r.words.length > 0).map((r) => [Number(r.i) - 1, r.words]));
+    if (fixed.size > 0)
+      add(
+        await namesHolding(
+          db,
+          terms.map((t, i) => fixed.get(i) ?? [t]),
+          'similar',
+          f,
+          cap,
+        ),
+      );
   }
   return hits.slice(offset, offset + limit);
+}
+
+/**
+ * Names holding every term anywhere (trigram GIN index): a bounded set of candidates, unordered in SQL
+ * so the scan stops early, ranked here: names whose words start with the terms first, then shorter.
+ */
+async function namesHolding(
+  db: Kysely<Database>,
+  terms: ReadonlyArray<string | readonly string[]>,
+  match: 'words' | 'similar',
+  f: SearchFilters,
+  cap: number,
+): Promise<SearchHit[]> {
+  const like = (t: string) => sql`lower(p.name) LIKE ${`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`;
+  const alternatives = terms.map((t) => (typeof t === 'string' ? [t] : t));
+  const r = await sql<SearchHit>`
+    SELECT ${COLUMNS}, ${match} AS match FROM products p
+    WHERE ${sql.join(
+      alternatives.map((any) => sql`(${sql.join(any.map(like), sql` OR `)})`),
+      sql` AND `,
+    )} ${filters(f)}
+    LIMIT ${cap}`.execute(db);
+  const score = (name: string) => {
+    const words = name.toLowerCase().split(/\s+/);
+    const starts = alternatives.filter((any) => any.some((t) => words.some((w) => w.startsWith(t)))).length;
+    return (terms.length - starts) * 1000 + name.length;
+  };
+  return r.rows.sort((a, b) => score(a.name) - score(b.name) || a.id - b.id);
 }
 
 /** Exact barcode lookup: the scanner's path, one primary-key probe and one join. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { EmbeddedPostgres, PipelinesDatabase } from '@keel/pipelines';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { registerCopyPool } from './copy-connection.js';
 import type { Database } from './database.js';
 import type { BackupSource } from './database-backup.js';
 import { PGlitePool } from './pglite-pool.js';
@@ -50,8 +51,10 @@ export async function openDatabase(opts: { databaseUrl: string | undefined; data
       // An idle client lost its connection (PostgreSQL restarted): pg drops it from the pool; the next query reconnects.
     });
     const u = new URL(opts.databaseUrl);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    registerCopyPool(db, pool);
     return {
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      db,
       kind: 'postgresql',
       describe: `${u.hostname}:${u.port || 5432}${u.pathname}`,
       backupSource: { kind: 'postgresql', url: opts.databaseUrl },

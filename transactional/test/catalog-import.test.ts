@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { withCheckDigit } from '@keel/core';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportData } from '../src/catalog-export.js';
 import { importCatalog } from '../src/catalog-import.js';
@@ -222,6 +222,37 @@ describe('import and export', () => {
     expect(unmapped.body.code).toBe('import.missing_columns');
     const mapped = await importFile(file, '?map=sku:Article,name:Bezeichnung,price:VK,cost:EK');
     expect(mapped.body).toMatchObject({ applied: true, inserted: 1 });
+  });
+});
+
+describe('first load into an empty catalog', () => {
+  /** Every index and constraint on the catalog's tables, as PostgreSQL would recreate it. */
+  const schemaOf = async (db: Kysely<Database>) => {
+    const r = await sql<{ d: string }>`
+      SELECT pg_get_indexdef(indexrelid) AS d FROM pg_index WHERE indrelid IN ('products'::regclass, 'product_barcodes'::regclass)
+      UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid IN ('products'::regclass, 'product_barcodes'::regclass)
+      ORDER BY 1`.execute(db);
+    return r.rows.map((x) => x.d);
+  };
+
+  it('a big first load keeps every index and key (also when rolled back), finds products by barcode, and a re-import changes nothing', async () => {
+    const file = await collect(demoCatalogCsv(25_000));
+    await withFreshDatabase(async (db) => {
+      const before = await schemaOf(db);
+      // A dry run goes all the way through the load and rolls back: the catalog is as it was.
+      const dry = await importCatalog(db, Readable.from([file]), { actor: 'test', dryRun: true });
+      expect(dry).toMatchObject({ applied: false, inserted: 25_000 });
+      expect(await schemaOf(db)).toEqual(before);
+      expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM products`.execute(db)).rows[0]?.n).toBe(0);
+      const first = await importCatalog(db, Readable.from([file]), { actor: 'test' });
+      expect(first).toMatchObject({ applied: true, badRowCount: 0, inserted: 25_000 });
+      expect(await schemaOf(db)).toEqual(before);
+      const code = withCheckDigit(String(400_000_000_000 + 1234));
+      const hit = await sql<{ sku: string }>`SELECT p.sku FROM product_barcodes b JOIN products p ON p.id = b.product_id WHERE b.barcode = ${code}`.execute(db);
+      expect(hit.rows).toHaveLength(1);
+      const again = await importCatalog(db, Readable.from([file]), { actor: 'test' });
+      expect(again).toMatchObject({ applied: true, inserted: 0, updated: 0, unchanged: 25_000 });
+    });
   });
 });
 

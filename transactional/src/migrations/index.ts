@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-people-and-trust.js';
 import * as m0003 from './0003-catalog-at-scale.js';
+import * as m0004 from './0004-catalog-words.js';
 import * as m0006 from './0006-cash-sessions.js';
 import * as m0007 from './0007-pipelines.js';
 import * as m0008 from './0008-files.js';
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: m0001.up },
   { version: 2, name: 'people-and-trust', up: m0002.up },
   { version: 3, name: 'catalog-at-scale', up: m0003.up },
+  { version: 4, name: 'catalog-words', up: m0004.up },
   { version: 6, name: 'cash-sessions', up: m0006.up },
   { version: 7, name: 'pipelines', up: m0007.up },
   { version: 8, name: 'files', up: m0008.up },

@@ -1,5 +1,5 @@
+import { seededRandom } from '@keel/core';
 import { addDays } from './analytics-queries.js';
-import { seededRandom } from './synthetic-demand.js';
 import type { Warehouse } from './warehouse.js';
 
 /**

@@ -48,6 +48,6 @@ export { type ForecastOptions, type HoltWintersForecast, type HoltWintersParams,
 export { type SaleLineRow, type SaleTenderRow, saleLineRows, saleTenderRows } from './sale-line-row.js';
 export { loadSaleEvents, type SaleLoadResult, saleBatchToken } from './sale-loader.js';
 export { INSERTABLE_TABLES, type InsertableTable, SCHEMA_STATEMENTS } from './schema.js';
-export { type DemandShape, seededRandom, syntheticDemand } from './synthetic-demand.js';
+export { type DemandShape, syntheticDemand } from './synthetic-demand.js';
 export { openWarehouse, type Warehouse, type WarehouseConfig } from './warehouse.js';
 export { WAREHOUSE_ERRORS, WarehouseError, type WarehouseErrorCode } from './warehouse-error.js';

@@ -18,9 +18,9 @@ describe('kill -9 of the Keel server under checkout load', () => {
   it('loses no acknowledged sale and records none twice, in PostgreSQL and in the warehouse', async () => {
     const count = await keelKill(rig, { kills: 5, settleMs: 60_000, log: (m) => console.log(m) });
     expect(count.acknowledged).toBeGreaterThan(50);
+    expect(count.converged, rig.keel.logTail()).toBe(true);
     expect(count.acknowledged).toBe(count.taken);
     expect(count.conflicts).toBe(0);
-    expect(count.converged, rig.keel.logTail()).toBe(true);
     expect(count.inPostgres).toBe(count.acknowledged);
     expect(count.inWarehouse).toBe(count.acknowledged);
     expect(count.lost).toBe(0);

@@ -19,9 +19,9 @@ describe('NATS down under checkout load', () => {
   it('keeps selling while it is down, and the warehouse catches up with every sale once', async () => {
     const count = await natsOutage(rig, { outages: 1, outageMs: 8_000, settleMs: 90_000, log: (m) => console.log(m) });
     expect(count.notes.ackedDuringOutage).toBeGreaterThan(20);
+    expect(count.converged, rig.keel.logTail()).toBe(true);
     expect(count.acknowledged).toBe(count.taken);
     expect(count.conflicts).toBe(0);
-    expect(count.converged, rig.keel.logTail()).toBe(true);
     expect(count.inPostgres).toBe(count.acknowledged);
     expect(count.inWarehouse).toBe(count.acknowledged);
     expect(count.lost).toBe(0);

@@ -175,7 +175,14 @@ export class FaultRig {
       convergeMs,
       p99Ms: Math.round(p99 * 10) / 10,
       converged,
-      notes: { refusals, ...fields.notes },
+      notes: {
+        refusals,
+        slowestRefusalMs: Math.round(Math.max(0, ...this.tills.map((t) => t.slowestRefusalMs))),
+        refusalsWithoutRetryAfter: Object.entries(refusals)
+          .filter(([k]) => k === '503')
+          .reduce((s, [, v]) => s + v, 0) - this.tills.reduce((s, t) => s + t.retryAfter.length, 0),
+        ...fields.notes,
+      },
     };
     this.#options.log(`${scenario}: ${JSON.stringify(count)}`);
     return count;

@@ -36,6 +36,8 @@ export class SimTill {
   /** Answers that were not 2xx, by status (0: no answer). */
   readonly refusals = new Map<number, number>();
   readonly retryAfter: number[] = [];
+  /** The slowest answer that was not an acknowledgement (a refusal, a cut or a timeout), in ms. */
+  slowestRefusalMs = 0;
   #selling = false;
   #rand: number;
 
@@ -134,6 +136,7 @@ export class SimTill {
         this.ackLatencies.push({ at: Date.now(), ms: performance.now() - started });
         continue;
       }
+      this.slowestRefusalMs = Math.max(this.slowestRefusalMs, performance.now() - started);
       this.refusals.set(answer.status, (this.refusals.get(answer.status) ?? 0) + 1);
       if (answer.retryAfter !== undefined) this.retryAfter.push(answer.retryAfter);
       if (answer.status === 0 || answer.status >= 500) return false;

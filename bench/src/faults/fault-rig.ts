@@ -178,9 +178,10 @@ export class FaultRig {
       notes: {
         refusals,
         slowestRefusalMs: Math.round(Math.max(0, ...this.tills.map((t) => t.slowestRefusalMs))),
-        refusalsWithoutRetryAfter: Object.entries(refusals)
-          .filter(([k]) => k === '503')
-          .reduce((s, [, v]) => s + v, 0) - this.tills.reduce((s, t) => s + t.retryAfter.length, 0),
+        refusalsWithoutRetryAfter:
+          Object.entries(refusals)
+            .filter(([k]) => k === '503')
+            .reduce((s, [, v]) => s + v, 0) - this.tills.reduce((s, t) => s + t.retryAfter.length, 0),
         ...fields.notes,
       },
     };

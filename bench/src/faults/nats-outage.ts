@@ -5,7 +5,10 @@ import type { FaultCount, FaultRig } from './fault-rig.js';
  * on the same store directory. Checkout must go on (the outbox holds the events), and once NATS is
  * back the relay and loader must catch up with nothing lost or counted twice.
  */
-export async function natsOutage(rig: FaultRig, fields: { outages: number; outageMs: number; log: (m: string) => void; settleMs?: number }): Promise<FaultCount> {
+export async function natsOutage(
+  rig: FaultRig,
+  fields: { outages: number; outageMs: number; log: (m: string) => void; settleMs?: number },
+): Promise<FaultCount> {
   rig.startSelling();
   const from = Date.now();
   let ackedDuringOutage = 0;
@@ -21,7 +24,13 @@ export async function natsOutage(rig: FaultRig, fields: { outages: number; outag
   }
   await sleep(1_000);
   const to = Date.now();
-  return rig.settle('nats-outage', { runs: fields.outages, faultEndedAt: to, faultWindow: [from, to], timeoutMs: fields.settleMs ?? 180_000, notes: { ackedDuringOutage, outageMs: fields.outageMs } });
+  return rig.settle('nats-outage', {
+    runs: fields.outages,
+    faultEndedAt: to,
+    faultWindow: [from, to],
+    timeoutMs: fields.settleMs ?? 180_000,
+    notes: { ackedDuringOutage, outageMs: fields.outageMs },
+  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -24,7 +24,13 @@ export async function postgresKill(
   }
   await sleep(1_000);
   const to = Date.now();
-  return rig.settle('postgres-kill', { runs: fields.kills, faultEndedAt: to, faultWindow: [from, to], timeoutMs: fields.settleMs ?? 120_000, notes: { downMs: fields.downMs } });
+  return rig.settle('postgres-kill', {
+    runs: fields.kills,
+    faultEndedAt: to,
+    faultWindow: [from, to],
+    timeoutMs: fields.settleMs ?? 120_000,
+    notes: { downMs: fields.downMs },
+  });
 }
 
 /**
@@ -49,7 +55,13 @@ export async function postgresRestart(
   }
   await sleep(1_000);
   const to = Date.now();
-  return rig.settle('postgres-restart', { runs: fields.restarts, faultEndedAt: to, faultWindow: [from, to], timeoutMs: fields.settleMs ?? 120_000, notes: { restartMs } });
+  return rig.settle('postgres-restart', {
+    runs: fields.restarts,
+    faultEndedAt: to,
+    faultWindow: [from, to],
+    timeoutMs: fields.settleMs ?? 120_000,
+    notes: { restartMs },
+  });
 }
 
 function sleep(ms: number): Promise<void> {

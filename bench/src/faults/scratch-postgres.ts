@@ -55,13 +55,37 @@ export class ScratchPostgres {
 
   /** Start (again); crash recovery runs first after a kill -9. */
   async resume(): Promise<void> {
-    await this.#pg('pg_ctl', ['-D', this.#data, '-w', '-t', '120', '-l', path.join(this.#dir, 'log'), '-o', `-p ${this.port} -k ${this.#dir} -c listen_addresses=127.0.0.1`, 'start']);
+    await this.#pg('pg_ctl', [
+      '-D',
+      this.#data,
+      '-w',
+      '-t',
+      '120',
+      '-l',
+      path.join(this.#dir, 'log'),
+      '-o',
+      `-p ${this.port} -k ${this.#dir} -c listen_addresses=127.0.0.1`,
+      'start',
+    ]);
     this.#running = true;
   }
 
   /** A fast restart (pg_ctl restart -m fast): connections are cut, in-flight transactions roll back. */
   async restart(): Promise<void> {
-    await this.#pg('pg_ctl', ['-D', this.#data, '-w', '-t', '120', '-m', 'fast', '-l', path.join(this.#dir, 'log'), '-o', `-p ${this.port} -k ${this.#dir} -c listen_addresses=127.0.0.1`, 'restart']);
+    await this.#pg('pg_ctl', [
+      '-D',
+      this.#data,
+      '-w',
+      '-t',
+      '120',
+      '-m',
+      'fast',
+      '-l',
+      path.join(this.#dir, 'log'),
+      '-o',
+      `-p ${this.port} -k ${this.#dir} -c listen_addresses=127.0.0.1`,
+      'restart',
+    ]);
   }
 
   /** Power-cut style: SIGKILL to the postmaster and every backend at once, no checkpoint. */

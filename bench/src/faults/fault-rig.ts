@@ -1,3 +1,5 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { ScratchDatabase } from '../scratch-database.js';
 import { ScratchNats } from './fault-services.js';
@@ -150,6 +152,7 @@ export class FaultRig {
       await new Promise((r) => setTimeout(r, 200));
     }
     const convergeMs = Date.now() - fields.faultEndedAt;
+    const stuck = converged ? {} : await this.#whereStuck();
     const pgSet = new Set(inPg);
     const lost = acked.filter((id) => !pgSet.has(id)).length + Math.max(0, acked.length - Math.max(inWarehouse, 0));
     const duplicated = Math.max(0, inPg.length - pgSet.size) + Math.max(0, inWarehouse - acked.length) + Math.max(0, pgSet.size - acked.length);
@@ -183,10 +186,40 @@ export class FaultRig {
             .filter(([k]) => k === '503')
             .reduce((s, [, v]) => s + v, 0) - this.tills.reduce((s, t) => s + t.retryAfter.length, 0),
         ...fields.notes,
+        ...stuck,
       },
     };
     this.#options.log(`${scenario}: ${JSON.stringify(count)}`);
     return count;
+  }
+
+  /** When a scenario does not converge: are the events still upstream (outbox, stream) or gone? */
+  async #whereStuck(): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    const c = new pg.Client({ connectionString: this.#databaseUrl });
+    try {
+      await c.connect();
+      out.outboxUnpublished = Number((await c.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')).rows[0]?.n);
+    } catch (e) {
+      out.outboxUnpublished = `unknown: ${(e as Error).message}`;
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+    try {
+      const nc = await connect({ servers: this.nats.url });
+      const info = await (await jetstreamManager(nc)).consumers.info('KEEL_FAULTS', 'keel-faults-warehouse');
+      out.consumer = {
+        pending: info.num_pending,
+        ackPending: info.num_ack_pending,
+        redelivered: info.num_redelivered,
+        delivered: info.delivered.stream_seq,
+        ackFloor: info.ack_floor.stream_seq,
+      };
+      await nc.close();
+    } catch (e) {
+      out.consumer = `unknown: ${(e as Error).message}`;
+    }
+    return out;
   }
 
   async remove(): Promise<void> {

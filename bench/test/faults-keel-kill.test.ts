@@ -16,7 +16,7 @@ afterAll(async () => {
 
 describe('kill -9 of the Keel server under checkout load', () => {
   it('loses no acknowledged sale and records none twice in PostgreSQL; the warehouse never counts one twice', async () => {
-    const count = await keelKill(rig, { kills: 5, settleMs: 60_000, log: (m) => console.log(m) });
+    const count = await keelKill(rig, { kills: 5, settleMs: 45_000, log: (m) => console.log(m) });
     expect(count.acknowledged).toBeGreaterThan(50);
     expect(count.acknowledged).toBe(count.taken);
     expect(count.conflicts).toBe(0);

@@ -4,6 +4,7 @@ import { backup } from './scenarios/backup.js';
 import { catalogSearch } from './scenarios/catalog-search.js';
 import { checkout } from './scenarios/checkout.js';
 import { dashboards } from './scenarios/dashboards.js';
+import { faults } from './scenarios/faults.js';
 import { filesScenario } from './scenarios/files.js';
 import { forecast } from './scenarios/forecast.js';
 import { importScenario } from './scenarios/import.js';
@@ -23,14 +24,23 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   terminal,
   'terminal-catalog': terminalCatalog,
   files: filesScenario,
+  faults: faults(),
 };
 const FLAGS = new Set(['--quick', '--json']);
 
 function usage(): string {
-  return `usage: npm run bench -- <scenario> [--quick] [--json]\nscenarios: ${Object.keys(SCENARIOS).join(', ')}`;
+  return `usage: npm run bench -- <scenario> [--quick] [--json] [--scenario <fault scenario>]\nscenarios: ${Object.keys(SCENARIOS).join(', ')}`;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(args: readonly string[]): Promise<number> {
+  // `--scenario <name>` picks one fault scenario of `faults`.
+  const at = args.indexOf('--scenario');
+  const only = at >= 0 ? args[at + 1] : undefined;
+  if (at >= 0 && (only === undefined || only.startsWith('-'))) {
+    console.error(`--scenario needs a name\n${usage()}`);
+    return 2;
+  }
+  const argv = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
   const flags = argv.filter((a) => a.startsWith('-'));
   const names = argv.filter((a) => !a.startsWith('-'));
   const unknownFlag = flags.find((f) => !FLAGS.has(f));
@@ -39,7 +49,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const name = names[0];
-  const scenario = name === undefined ? undefined : SCENARIOS[name];
+  const scenario = name === 'faults' && only ? faults(only) : name === undefined ? undefined : SCENARIOS[name];
+  if (only && name !== 'faults') {
+    console.error(`--scenario applies to faults only\n${usage()}`);
+    return 2;
+  }
   if (!scenario || names.length > 1) {
     console.error(`${name === undefined ? 'no scenario given' : `unknown scenario "${names.join(' ')}"`}\n${usage()}`);
     return 2;

@@ -50,6 +50,14 @@ export async function openDatabase(opts: { databaseUrl: string | undefined; data
     pool.on('error', () => {
       // An idle client lost its connection (PostgreSQL restarted): pg drops it from the pool; the next query reconnects.
     });
+    pool.on('connect', (client) => {
+      client.on('error', () => {
+        // A client checked out of the pool (a transaction between two statements) lost its connection:
+        // without a listener node-postgres throws an unhandled 'error' and ends the process (found by the
+        // postgres-kill fault scenario). The transaction's next statement fails ("not queryable", a 503),
+        // and on release the pool discards the broken client.
+      });
+    });
     const u = new URL(opts.databaseUrl);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     registerCopyPool(db, pool);

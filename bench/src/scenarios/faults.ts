@@ -1,0 +1,84 @@
+import { cpus } from 'node:os';
+import { type BenchResult, round, type ScenarioOutcome } from '../bench-result.js';
+import { type FaultCount, FaultRig } from '../faults/fault-rig.js';
+import { keelKill } from '../faults/keel-kill.js';
+import { natsOutage } from '../faults/nats-outage.js';
+import { postgresKill, postgresRestart } from '../faults/postgres-faults.js';
+import { ScratchPostgres } from '../faults/scratch-postgres.js';
+import type { ScenarioOptions } from '../scenario.js';
+
+const TILLS = 4;
+const SALE_EVERY_MS = 40;
+
+type FaultScenario = (options: ScenarioOptions) => Promise<FaultCount>;
+
+async function withRig(
+  options: ScenarioOptions,
+  fn: (rig: FaultRig, cluster?: ScratchPostgres) => Promise<FaultCount>,
+  ownPostgres = false,
+): Promise<FaultCount> {
+  const cluster = ownPostgres ? await ScratchPostgres.start() : undefined;
+  try {
+    const rig = await FaultRig.create({ tills: TILLS, saleEveryMs: SALE_EVERY_MS, log: options.log }, cluster?.url);
+    try {
+      return await fn(rig, cluster);
+    } finally {
+      await rig.remove();
+    }
+  } finally {
+    await cluster?.remove();
+  }
+}
+
+/** Each fault scenario, runnable alone with `--scenario <name>`; in this order by default. */
+export const FAULT_SCENARIOS: Readonly<Record<string, FaultScenario>> = {
+  'keel-kill': (o) => withRig(o, (rig) => keelKill(rig, { kills: o.quick ? 5 : 50, log: o.log })),
+  'nats-outage': (o) => withRig(o, (rig) => natsOutage(rig, { outages: 1, outageMs: o.quick ? 8_000 : 120_000, log: o.log })),
+  'postgres-restart': (o) => withRig(o, (rig, pg) => postgresRestart(rig, pg as ScratchPostgres, { restarts: o.quick ? 2 : 10, log: o.log }), true),
+  'postgres-kill': (o) =>
+    withRig(o, (rig, pg) => postgresKill(rig, pg as ScratchPostgres, { kills: o.quick ? 2 : 10, downMs: o.quick ? 2_000 : 5_000, log: o.log }), true),
+};
+
+/**
+ * `npm run bench -- faults [--quick] [--json] [--scenario name]`: break things on purpose under
+ * checkout load from simulated tills and count every sale. The figure is the sales lost plus
+ * duplicated over all scenarios (target 0); the baseline is the sales acknowledged in the same run.
+ */
+export function faults(only?: string) {
+  return async (options: ScenarioOptions): Promise<ScenarioOutcome> => {
+    const names = only ? [only] : Object.keys(FAULT_SCENARIOS);
+    const unknown = names.find((n) => !FAULT_SCENARIOS[n]);
+    if (unknown) throw new Error(`unknown fault scenario "${unknown}"; known: ${Object.keys(FAULT_SCENARIOS).join(', ')}`);
+    const counts: FaultCount[] = [];
+    for (const name of names) {
+      options.log(`scenario ${name}${options.quick ? ' (quick)' : ''}`);
+      counts.push(await (FAULT_SCENARIOS[name] as FaultScenario)(options));
+    }
+    const bad = counts.reduce((s, c) => s + c.lost + c.duplicated, 0);
+    const acked = counts.reduce((s, c) => s + c.acknowledged, 0);
+    const result: BenchResult = {
+      scenario: 'faults',
+      metric: 'sales lost plus duplicated over every fault scenario (lower is better), vs the sales acknowledged in the same run',
+      value: bad,
+      unit: 'sales',
+      baseline: acked,
+      ratio: round(acked > 0 ? bad / acked : 0, 6),
+      target: 'value == 0 && every scenario converged',
+      pass: bad === 0 && counts.every((c) => c.converged),
+      params: { tills: TILLS, saleEveryMs: SALE_EVERY_MS, cpus: cpus().length, quick: options.quick, scenarios: counts },
+    };
+    const rows = counts.map((c) => ({
+      scenario: c.scenario,
+      runs: c.runs,
+      acknowledged: c.acknowledged,
+      'in PostgreSQL': c.inPostgres,
+      'in warehouse': c.inWarehouse,
+      lost: c.lost,
+      duplicated: c.duplicated,
+      'converge s': round(c.convergeMs / 1000, 1),
+      'p99 ms during faults': c.p99Ms,
+      converged: c.converged ? 'yes' : 'NO',
+    }));
+    return { result, tables: [{ title: `faults from ${TILLS} simulated tills, a sale each ${SALE_EVERY_MS} ms per till`, rows }] };
+  };
+}

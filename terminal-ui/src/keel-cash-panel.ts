@@ -1,8 +1,8 @@
-import { formatMoney } from '@keel/core';
+import { formatMoney, parseDecimalMoney } from '@keel/core';
 import { css, html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { CashReport } from './terminal-api.js';
-import { parseAmount, terminalStyles } from './terminal-styles.js';
+import { terminalStyles } from './terminal-styles.js';
 
 /** Euro notes and coins in cents, largest first. */
 export const DENOMINATIONS = [50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50, 20, 10, 5, 2, 1];
@@ -42,7 +42,7 @@ export class KeelCashPanel extends LitElement {
   @state() private error = '';
 
   #openFloat() {
-    const v = parseAmount((this.renderRoot.querySelector('#float') as HTMLInputElement).value);
+    const v = parseDecimalMoney((this.renderRoot.querySelector('#float') as HTMLInputElement).value);
     if (v === undefined) {
       this.error = 'Enter the float, e.g. 150.00';
       return;

@@ -1,7 +1,7 @@
-import { formatMoney, roundCash, type SaleTender, settleTenders, type TenderKind } from '@keel/core';
+import { formatDecimalMoney, formatMoney, parseDecimalMoney, roundCash, type SaleTender, settleTenders, type TenderKind } from '@keel/core';
 import { css, html, LitElement } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { parseAmount, terminalStyles } from './terminal-styles.js';
+import { terminalStyles } from './terminal-styles.js';
 
 /**
  * Taking payment: cash (change due, cash rounding), card as an external terminal payment (its
@@ -59,7 +59,7 @@ export class KeelPaymentPanel extends LitElement {
 
   #add(kind: TenderKind) {
     this.error = '';
-    const amount = parseAmount(this.amountInput.value);
+    const amount = parseDecimalMoney(this.amountInput.value);
     if (amount === undefined || amount <= 0) {
       this.error = 'Enter an amount, e.g. 20.00';
       return;
@@ -84,7 +84,7 @@ export class KeelPaymentPanel extends LitElement {
     }
     this.tenders = [...this.tenders, tender];
     const left = Math.max(this.#remaining(), 0);
-    this.amountInput.value = left > 0 ? (left / 100).toFixed(2) : '';
+    this.amountInput.value = left > 0 ? formatDecimalMoney(left) : '';
     this.amountInput.focus();
   }
 

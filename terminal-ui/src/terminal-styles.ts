@@ -82,11 +82,3 @@ export const terminalStyles = css`
     font-weight: 600;
   }
 `;
-
-/** "12.34" or "12,34" -> 1234 minor units, without floating point; undefined when it is not an amount. */
-export function parseAmount(text: string, digits = 2): number | undefined {
-  const m = /^\s*(\d{1,9})(?:[.,](\d{0,2}))?\s*$/.exec(text);
-  if (!m) return undefined;
-  const frac = (m[2] ?? '').padEnd(digits, '0').slice(0, digits);
-  return Number(m[1]) * 10 ** digits + Number(frac || '0');
-}

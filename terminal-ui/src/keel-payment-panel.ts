@@ -124,7 +124,7 @@ export class KeelPaymentPanel extends LitElement {
           : html`<p class="change" data-testid="change">Change ${formatMoney(change, this.currency)}</p>`
       }
       <div class="grid">
-        <label for="amount">Amount<input id="amount" inputmode="decimal" autocomplete="off" .value=${(Math.max(left, 0) / 100).toFixed(2)}
+        <label for="amount">Amount<input id="amount" inputmode="decimal" autocomplete="off" .value=${formatDecimalMoney(Math.max(left, 0))}
           @keydown=${this.#amountKey} /></label>
         <button @click=${() => this.#add('cash')} ?disabled=${!this.allowed.includes('cash')}>Cash</button>
         <label for="ref">Card terminal ref.<input id="ref" autocomplete="off" /></label>

@@ -53,39 +53,21 @@ export class ScratchPostgres {
     return run('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args]);
   }
 
+  /** pg_ctl with this cluster's data directory, log, port and socket directory. */
+  #pgCtl(action: 'start' | 'restart', extra: readonly string[] = []) {
+    const options = `-p ${this.port} -k ${this.#dir} -c listen_addresses=127.0.0.1`;
+    return this.#pg('pg_ctl', ['-D', this.#data, '-w', '-t', '120', ...extra, '-l', path.join(this.#dir, 'log'), '-o', options, action]);
+  }
+
   /** Start (again); crash recovery runs first after a kill -9. */
   async resume(): Promise<void> {
-    await this.#pg('pg_ctl', [
-      '-D',
-      this.#data,
-      '-w',
-      '-t',
-      '120',
-      '-l',
-      path.join(this.#dir, 'log'),
-      '-o',
-      `-p ${this.port} -k ${this.#dir} -c listen_addresses=127.0.0.1`,
-      'start',
-    ]);
+    await this.#pgCtl('start');
     this.#running = true;
   }
 
   /** A fast restart (pg_ctl restart -m fast): connections are cut, in-flight transactions roll back. */
   async restart(): Promise<void> {
-    await this.#pg('pg_ctl', [
-      '-D',
-      this.#data,
-      '-w',
-      '-t',
-      '120',
-      '-m',
-      'fast',
-      '-l',
-      path.join(this.#dir, 'log'),
-      '-o',
-      `-p ${this.port} -k ${this.#dir} -c listen_addresses=127.0.0.1`,
-      'restart',
-    ]);
+    await this.#pgCtl('restart', ['-m', 'fast']);
   }
 
   /** Power-cut style: SIGKILL to the postmaster and every backend at once, no checkpoint. */

@@ -84,9 +84,8 @@ export const analyticsRoutes: FastifyPluginAsync<{ deps: AnalyticsDeps }> = asyn
 
   app.get<{ Querystring: Static<typeof TrendQuery> }>('/api/v1/analytics/trend', { ...VIEW, schema: { querystring: TrendQuery } }, async (request) => {
     const f = { ...rangeOf(request, request.query), categoryId: request.query.category };
-    const t = await answer(dailyTrend(deps.warehouse, f));
+    const [t, previous] = await Promise.all([answer(dailyTrend(deps.warehouse, f)), answer(dailyTrend(deps.warehouse, shiftRange(f)))]);
     const costs = seesCosts(request);
-    const previous = await answer(dailyTrend(deps.warehouse, shiftRange(f)));
     return {
       ...f,
       currency: deps.currency,

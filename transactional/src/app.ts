@@ -7,6 +7,7 @@ import { auditRoutes } from './audit-routes.js';
 import { type AuthDeps, authRoutes } from './auth-routes.js';
 import { findCardNumber } from './card-number.js';
 import { type CashSessionDeps, cashSessionRoutes } from './cash-session-routes.js';
+import { catalogFacetRoutes } from './catalog-facet-routes.js';
 import { catalogFileRoutes } from './catalog-file-routes.js';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
@@ -145,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(saleRoutes, { deps: deps.sales });
   await app.register(catalogRoutes, { deps: deps.catalog });
   await app.register(catalogFileRoutes, { db: deps.catalog.db });
+  await app.register(catalogFacetRoutes, { db: deps.catalog.db });
   await app.register(stockRoutes, { db: deps.catalog.db });
   await app.register(dashboardRoutes, { deps: deps.dashboards });
   await app.register(analyticsRoutes, { deps: deps.analytics });

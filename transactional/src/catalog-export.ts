@@ -3,8 +3,9 @@ import { Bool, Int32, makeVector, Utf8, type Vector, vectorFromArray } from 'apa
 import { type Kysely, sql } from 'kysely';
 import { arrowIpcStream } from './arrow-ipc-stream.js';
 import type { Database } from './database.js';
+import { parquetStream } from './parquet-stream.js';
 
-export type ExportFormat = 'csv' | 'arrow';
+export type ExportFormat = 'csv' | 'arrow' | 'parquet';
 export type ExportKind = 'products' | 'stock' | 'sales';
 
 const CHUNK_ROWS = 10_000;
@@ -116,10 +117,12 @@ async function* pages(db: Kysely<Database>, spec: ExportSpec): AsyncGenerator<Ce
   }
 }
 
-/** Stream an export as CSV (UTF-8 with BOM, for spreadsheets) or an Arrow IPC stream (DuckDB, pandas, polars). */
+/** Stream an export as CSV (UTF-8 with BOM, for spreadsheets), an Arrow IPC stream or Parquet (DuckDB, pandas, polars). */
 export function exportData(db: Kysely<Database>, kind: ExportKind, format: ExportFormat): AsyncIterable<Uint8Array> {
   const spec = SPECS[kind];
-  return format === 'csv' ? csvStream(db, spec) : arrowIpcStream(batches(db, spec));
+  if (format === 'csv') return csvStream(db, spec);
+  // A Parquet file always has a schema, even with no rows: an empty export is one empty batch.
+  return format === 'arrow' ? arrowIpcStream(batches(db, spec)) : parquetStream(batches(db, spec, true));
 }
 
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
@@ -157,15 +160,22 @@ function arrowColumn(values: Cell[], type: ColumnSpec['type']): Vector {
   }
 }
 
-async function* batches(db: Kysely<Database>, spec: ExportSpec): AsyncGenerator<Record<string, Vector>> {
+function columnSet(spec: ExportSpec, rows: Cell[][]): Record<string, Vector> {
+  const cols: Record<string, Vector> = {};
+  spec.columns.forEach((c, i) => {
+    cols[c.type === 'money' ? `${c.name}_minor` : c.name] = arrowColumn(
+      rows.map((r) => r[i] ?? null),
+      c.type,
+    );
+  });
+  return cols;
+}
+
+async function* batches(db: Kysely<Database>, spec: ExportSpec, atLeastOne = false): AsyncGenerator<Record<string, Vector>> {
+  let any = false;
   for await (const rows of pages(db, spec)) {
-    const cols: Record<string, Vector> = {};
-    spec.columns.forEach((c, i) => {
-      cols[c.type === 'money' ? `${c.name}_minor` : c.name] = arrowColumn(
-        rows.map((r) => r[i] ?? null),
-        c.type,
-      );
-    });
-    yield cols;
+    any = true;
+    yield columnSet(spec, rows);
   }
+  if (!any && atLeastOne) yield columnSet(spec, []);
 }

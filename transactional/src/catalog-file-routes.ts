@@ -3,13 +3,16 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import { exportData } from './catalog-export.js';
-import { importCatalog } from './catalog-import.js';
+import { type ImportProgress, importCatalog } from './catalog-import.js';
 import { catalogSnapshot, catalogVersion } from './catalog-snapshot.js';
 import type { Database } from './database.js';
+import { ImportProgressBoard } from './import-progress.js';
 import type { Principal } from './principal.js';
 import { Problem } from './problem.js';
 import { type ColumnMapping, PRODUCT_FIELDS, type ProductField } from './product-file-layouts.js';
 
+const ProgressId = Type.String({ pattern: '^[A-Za-z0-9-]{8,64}$' });
+const ProgressParams = Type.Object({ id: ProgressId });
 const ImportQuery = Type.Object(
   {
     layout: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('generic'), Type.Literal('shopify'), Type.Literal('square')])),
@@ -18,11 +21,17 @@ const ImportQuery = Type.Object(
     /** Column mapping, `field:Header` pairs separated by commas. */
     map: Type.Optional(Type.String({ maxLength: 2000 })),
     fileName: Type.Optional(Type.String({ maxLength: 200 })),
+    /** An id the uploader chose to follow this import's progress at /api/v1/catalog/imports/progress/:id. */
+    progressId: Type.Optional(ProgressId),
   },
   { additionalProperties: false },
 );
 const ExportParams = Type.Object({ kind: Type.Union([Type.Literal('products'), Type.Literal('stock'), Type.Literal('sales')]) });
-const ExportQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('arrow')])) }, { additionalProperties: false });
+const ExportQuery = Type.Object(
+  { format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('arrow'), Type.Literal('parquet')])) },
+  { additionalProperties: false },
+);
+const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', arrow: 'application/vnd.apache.arrow.stream', parquet: 'application/vnd.apache.parquet' } as const;
 const SnapshotQuery = Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false });
 
 const FILE_TYPES = ['text/csv', 'application/octet-stream', 'application/vnd.apache.arrow.stream', 'application/vnd.apache.arrow.file'];
@@ -43,6 +52,7 @@ function parseMapping(text: string | undefined): ColumnMapping {
 export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (app, { db }) => {
   // The upload stays a stream: the importer reads it chunk by chunk, never the whole file.
   app.addContentTypeParser(FILE_TYPES, (_request, payload, done) => done(null, payload));
+  const progress = new ImportProgressBoard();
 
   app.post<{ Querystring: Static<typeof ImportQuery>; Body: Readable }>(
     '/api/v1/catalog/imports',
@@ -50,20 +60,39 @@ export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = a
     async (request, reply) => {
       if (!(request.body instanceof Readable)) throw new Problem('request.unsupported_media_type', `send the file as ${FILE_TYPES.join(', ')}`);
       const q = request.query;
+      const actor = (request.principal as Principal).id;
+      const { progressId } = q;
+      let last: ImportProgress = { phase: 'reading', bytes: 0, rows: 0 };
+      const follow = (p: ImportProgress, finished = false) => {
+        last = p;
+        if (progressId) progress.update(actor, progressId, p, finished);
+      };
+      follow(last);
       const report = await importCatalog(db, request.body, {
         layout: q.layout ?? 'auto',
         mapping: parseMapping(q.map),
         mode: q.mode ?? 'all-or-nothing',
         dryRun: q.dryRun ?? false,
         ...(q.fileName ? { fileName: q.fileName } : {}),
-        actor: (request.principal as Principal).id,
+        actor,
         requestId: request.id,
-      });
+        onProgress: (p) => follow(p),
+      }).finally(() => follow(last, true));
       if (report.fileError) throw new Problem(report.fileError.code, report.fileError.message, { report });
       if (!report.applied && !report.dryRun)
         throw new Problem('import.rows_invalid', `${report.badRowCount} of ${report.rows} rows are bad; nothing was imported`, { report });
       reply.code(200);
       return report;
+    },
+  );
+
+  app.get<{ Params: Static<typeof ProgressParams> }>(
+    '/api/v1/catalog/imports/progress/:id',
+    { schema: { params: ProgressParams }, config: { permission: 'catalog.write' } },
+    async (request) => {
+      const p = progress.get((request.principal as Principal).id, request.params.id);
+      if (!p) throw new Problem('import.progress_unknown');
+      return p;
     },
   );
 
@@ -73,9 +102,7 @@ export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = a
     async (request, reply) => {
       const format = request.query.format ?? 'csv';
       const { kind } = request.params;
-      reply
-        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.apache.arrow.stream')
-        .header('content-disposition', `attachment; filename="keel-${kind}.${format}"`);
+      reply.type(EXPORT_TYPES[format]).header('content-disposition', `attachment; filename="keel-${kind}.${format}"`);
       return reply.send(Readable.from(exportData(db, kind, format)));
     },
   );

@@ -45,6 +45,9 @@ const ListQuery = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
     barcode: Type.Optional(Barcode),
     sku: Type.Optional(Sku),
+    category: Type.Optional(Type.Integer({ minimum: 1 })),
+    brand: Type.Optional(Type.Integer({ minimum: 1 })),
+    active: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -65,6 +68,8 @@ function present(p: ProductRow, principal: Principal) {
     ...(can(principal, 'costs.view') ? { cost: p.cost } : {}),
     taxClass: p.tax_class,
     active: p.active,
+    categoryId: p.category_id,
+    brandId: p.brand_id,
     version: p.version,
     updatedAt: p.updated_at.toISOString(),
   };
@@ -153,6 +158,10 @@ export const catalogRoutes: FastifyPluginAsync<{ deps: CatalogDeps }> = async (a
         query = query.where('id', '=', (eb) => eb.selectFrom('product_barcodes').select('product_id').where('barcode', '=', code));
       }
       if (q.sku) query = query.where('sku', '=', q.sku);
+      // Each filter pages through its own (filter, id) index: a page costs the same at any depth.
+      if (q.category !== undefined) query = query.where('category_id', '=', q.category);
+      if (q.brand !== undefined) query = query.where('brand_id', '=', q.brand);
+      if (q.active !== undefined) query = query.where('active', '=', q.active);
       const rows = await query.execute();
       const last = rows.at(-1);
       return { items: rows.map((r) => present(r, request.principal as Principal)), next: rows.length === limit && last ? last.id : null };

@@ -21,6 +21,8 @@ export interface Database {
     sale_id: string | null;
     note: ColumnType<string | null, string | null | undefined, never>;
     actor: ColumnType<string | null, string | null | undefined, never>;
+    unit_cost: ColumnType<number | null, number | null | undefined, never>;
+    reference: ColumnType<string | null, string | null | undefined, never>;
     created_at: ColumnType<Date, Date | undefined, never>;
   };
   outbox: OutboxTable;

@@ -22,6 +22,18 @@ const Adjustment = Type.Composite(
     additionalProperties: false,
   },
 );
+const Receipt = Type.Composite(
+  [
+    Movement,
+    Type.Object({
+      /** What one unit cost on this delivery, minor units. */
+      unitCost: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 })),
+      /** The supplier's delivery note or invoice number. */
+      reference: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    }),
+  ],
+  { additionalProperties: false },
+);
 const Count = Type.Object(
   { storeId: Type.Integer({ minimum: 1 }), productId: Type.Integer({ minimum: 1 }), countedMilli: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }) },
   { additionalProperties: false },
@@ -36,7 +48,15 @@ export const stockRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (
   async function post(
     principal: Principal,
     requestId: string,
-    m: { storeId: number; productId: number; quantityMilli: number; reason: string; note: string | null },
+    m: {
+      storeId: number;
+      productId: number;
+      quantityMilli: number;
+      reason: string;
+      note: string | null;
+      unitCost?: number | undefined;
+      reference?: string | undefined;
+    },
   ) {
     if (!canSeeStore(principal, m.storeId)) throw new Problem('auth.forbidden', `not allowed in store ${m.storeId}`);
     return db.transaction().execute(async (tx) => {
@@ -59,6 +79,8 @@ export const stockRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (
             sale_id: null,
             note: m.note,
             actor: principal.id,
+            unit_cost: m.unitCost ?? null,
+            reference: m.reference ?? null,
           })
           .execute();
       }
@@ -66,16 +88,23 @@ export const stockRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (
         actor: principal.id,
         action: `stock.${m.reason}`,
         subject: product.sku,
-        detail: { storeId: m.storeId, quantityMilli: quantity, before: level, note: m.note },
+        detail: {
+          storeId: m.storeId,
+          quantityMilli: quantity,
+          before: level,
+          note: m.note,
+          ...(m.unitCost !== undefined ? { unitCost: m.unitCost } : {}),
+          ...(m.reference !== undefined ? { reference: m.reference } : {}),
+        },
         requestId,
       });
       return { productId: m.productId, storeId: m.storeId, movementMilli: quantity, onHandMilli: level + quantity };
     });
   }
 
-  app.post<{ Body: Static<typeof Movement> }>(
+  app.post<{ Body: Static<typeof Receipt> }>(
     '/api/v1/stock/receipts',
-    { schema: { body: Movement }, config: { permission: 'stock.receive' } },
+    { schema: { body: Receipt }, config: { permission: 'stock.receive' } },
     async (request, reply) => {
       if (request.body.quantityMilli <= 0) throw new Problem('stock.invalid', 'a receipt adds stock: the quantity must be positive');
       reply.code(201);

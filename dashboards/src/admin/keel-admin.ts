@@ -3,12 +3,15 @@ import { customElement, state } from 'lit/decorators.js';
 import { type AuthState, authState, signOut, tillName } from './admin-api.js';
 import { adminStyles } from './admin-styles.js';
 import './keel-audit.js';
+import './keel-catalog-import.js';
+import './keel-products.js';
 import './keel-setup.js';
 import './keel-sign-in.js';
 import './keel-till.js';
 import './keel-users.js';
 
-type View = 'users' | 'audit' | 'till';
+type View = 'users' | 'audit' | 'till' | 'products' | 'import';
+const VIEWS: readonly View[] = ['users', 'audit', 'till', 'products', 'import'];
 
 /** The back office shell: first-run owner, sign-in, then the pages the signed-in role may use. */
 @customElement('keel-admin')
@@ -70,13 +73,14 @@ export class KeelAdmin extends LitElement {
 
   #route = () => {
     const h = location.hash.slice(1);
-    this.view = h === 'audit' || h === 'till' || h === 'users' ? h : this.#defaultView();
+    this.view = (VIEWS as readonly string[]).includes(h) ? (h as View) : this.#defaultView();
   };
 
   #defaultView(): View {
     const p = this.auth?.user?.permissions ?? [];
     if (p.includes('users.manage')) return 'users';
     if (p.includes('sales.create')) return 'till';
+    if (p.includes('catalog.write')) return 'products';
     return 'audit';
   }
 
@@ -108,6 +112,7 @@ export class KeelAdmin extends LitElement {
         <h1>Keel back office</h1>
         <nav aria-label="Sections">
           ${can('users.manage') ? link('users', 'Users') : nothing} ${can('audit.view') ? link('audit', 'Audit log') : nothing}
+          ${can('catalog.read') ? link('products', 'Products') : nothing} ${can('catalog.write') ? link('import', 'Import') : nothing}
           ${can('sales.create') || can('tills.enroll') ? link('till', 'Till') : nothing}
           <a href="/dashboards/">Dashboards</a>
           <span class="who" data-testid="who">${user.name} (${user.role})${user.tillId ? ` · ${tillName() ?? 'till'}` : ''}</span>
@@ -116,6 +121,8 @@ export class KeelAdmin extends LitElement {
       </header>
       ${this.view === 'users' && can('users.manage') ? html`<keel-users></keel-users>` : nothing}
       ${this.view === 'audit' && can('audit.view') ? html`<keel-audit></keel-audit>` : nothing}
+      ${this.view === 'products' && can('catalog.read') ? html`<keel-products .user=${user}></keel-products>` : nothing}
+      ${this.view === 'import' && can('catalog.write') ? html`<keel-catalog-import></keel-catalog-import>` : nothing}
       ${this.view === 'till' ? html`<keel-till .user=${user} @till-changed=${this.#reload}></keel-till>` : nothing}
     `;
   }

@@ -158,6 +158,38 @@ describe('importing with progress', () => {
   });
 });
 
+describe('following a long import', () => {
+  it('shows rows read while the upload is still coming, then the end', async () => {
+    const rows = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => `LONG-${from + i},Long import ${from + i},1.00,0.50,standard,Drinks,Acme,true\n`).join('');
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const body = new ReadableStream<Uint8Array>({
+      async start(c) {
+        c.enqueue(new TextEncoder().encode(HEADER + rows(1, 6000)));
+        await held; // the rest of the file comes only once the test has seen the progress
+        c.enqueue(new TextEncoder().encode(rows(6001, 1000)));
+        c.close();
+      },
+    });
+    const upload = fetch(`${server.url}/api/v1/catalog/imports?dryRun=true&progressId=long-import-1`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    await expect
+      .poll(async () => (await call('GET', '/api/v1/catalog/imports/progress/long-import-1')).body, { timeout: 30_000 })
+      .toMatchObject({ phase: 'reading', finished: false, rows: 5000 });
+    release();
+    const report = await (await upload).json();
+    expect(report).toMatchObject({ rows: 7000, badRowCount: 0, inserted: 7000, dryRun: true });
+    expect((await call('GET', '/api/v1/catalog/imports/progress/long-import-1')).body).toMatchObject({ phase: 'done', rows: 7000, finished: true });
+  });
+});
+
 describe('Parquet exports', () => {
   async function readBack(kind: string): Promise<Record<string, number>[]> {
     const res = await fetch(`${server.url}/api/v1/exports/${kind}?format=parquet`);

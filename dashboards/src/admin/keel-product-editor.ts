@@ -141,6 +141,10 @@ export class KeelProductEditor extends LitElement {
     }
   }
 
+  #storeName(id: number): string {
+    return this.stores.find((x) => x.id === id)?.name ?? `Store ${id}`;
+  }
+
   #stockChanged = async () => {
     this.stock = await productStock(this.productId);
   };
@@ -193,7 +197,7 @@ export class KeelProductEditor extends LitElement {
           ${
             this.stock.length === 0
               ? 'No stock movement yet: 0 on hand.'
-              : this.stock.map((s) => html`<span>Store ${s.storeId}: <strong>${formatQuantity(s.onHandMilli)}</strong> on hand</span> `)
+              : this.stock.map((s) => html`<span>${this.#storeName(s.storeId)}: <strong>${formatQuantity(s.onHandMilli)}</strong> on hand</span> `)
           }
         </p>
         <keel-stock-forms

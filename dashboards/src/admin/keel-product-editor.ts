@@ -29,6 +29,7 @@ export class KeelProductEditor extends LitElement {
         padding: 12px;
         display: grid;
         gap: 8px;
+        margin-bottom: 12px;
       }
       .check {
         display: flex;

@@ -57,7 +57,13 @@ export class KeelProducts extends LitElement {
       td button {
         padding: 4px 10px;
       }
+      /* On a phone a product is two short lines: SKU and name, then category, brand, price, status. */
       @media (max-width: 640px) {
+        td.inline {
+          display: inline-block;
+          margin-right: 14px;
+          vertical-align: middle;
+        }
         .num {
           text-align: left;
         }
@@ -184,11 +190,11 @@ export class KeelProducts extends LitElement {
                 (p) => html`<tr aria-selected=${this.selected === p.id ? 'true' : 'false'} @click=${() => (this.selected = p.id)}>
                   <td><strong>${p.sku}</strong></td>
                   <td>${p.name}</td>
-                  <td>${this.#label(this.categories, p.categoryId)}</td>
-                  <td>${this.#label(this.brands, p.brandId)}</td>
-                  <td class="num">${formatDecimalMoney(p.price)}</td>
-                  <td>${p.active ? 'Active' : html`<span class="off">Inactive</span>`}</td>
-                  <td><button class="secondary" type="button">${canEdit ? 'Edit' : 'Open'}</button></td>
+                  <td class="inline">${this.#label(this.categories, p.categoryId)}</td>
+                  <td class="inline">${this.#label(this.brands, p.brandId)}</td>
+                  <td class="num inline">${formatDecimalMoney(p.price)}</td>
+                  <td class="inline">${p.active ? 'Active' : html`<span class="off">Inactive</span>`}</td>
+                  <td class="inline"><button class="secondary" type="button">${canEdit ? 'Edit' : 'Open'}</button></td>
                 </tr>`,
               )}
             </tbody>

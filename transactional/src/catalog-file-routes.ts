@@ -62,6 +62,7 @@ export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = a
       const q = request.query;
       const actor = (request.principal as Principal).id;
       const { progressId } = q;
+      const mapping = parseMapping(q.map);
       let last: ImportProgress = { phase: 'reading', bytes: 0, rows: 0 };
       const follow = (p: ImportProgress, finished = false) => {
         last = p;
@@ -70,7 +71,7 @@ export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = a
       follow(last);
       const report = await importCatalog(db, request.body, {
         layout: q.layout ?? 'auto',
-        mapping: parseMapping(q.map),
+        mapping,
         mode: q.mode ?? 'all-or-nothing',
         dryRun: q.dryRun ?? false,
         ...(q.fileName ? { fileName: q.fileName } : {}),

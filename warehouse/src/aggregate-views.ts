@@ -44,7 +44,14 @@ export const TENDERS_STORE_DAY: AggregateView = {
   ],
 };
 
-export const AGGREGATE_VIEWS: readonly AggregateView[] = [SALES_STORE_HOUR, SALES_STORE_DAY, SALES_PRODUCT_DAY, SALES_CATEGORY_DAY, SALES_CASHIER_DAY, TENDERS_STORE_DAY];
+export const AGGREGATE_VIEWS: readonly AggregateView[] = [
+  SALES_STORE_HOUR,
+  SALES_STORE_DAY,
+  SALES_PRODUCT_DAY,
+  SALES_CATEGORY_DAY,
+  SALES_CASHIER_DAY,
+  TENDERS_STORE_DAY,
+];
 
 const groupColumns = (v: AggregateView) => ['store_id', 'business_day', ...v.keys].join(', ');
 const measureSelect = (v: AggregateView) => v.measures.map(([name, expr]) => `${expr} AS ${name}`).join(', ');

@@ -1,7 +1,7 @@
 import { MEASURE_COLUMNS as measures, MONEY as money } from './aggregate-measures.js';
 import { SALES_STORE_DAY, SALES_STORE_HOUR, viewStatement } from './aggregate-views.js';
-import { LOAD_LEDGER_STATEMENT } from './load-ledger.js';
 import { ANALYTICS_STATEMENTS } from './analytics-schema.js';
+import { LOAD_LEDGER_STATEMENT } from './load-ledger.js';
 
 /**
  * Warehouse schema: the DDL `migrate()` runs, in order, every statement idempotent.

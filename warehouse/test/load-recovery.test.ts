@@ -57,7 +57,11 @@ USING (${group}) WHERE ${names.map((n) => `t.${n} != c.${n}`).join(' OR ')}`,
     expect(await dailyTotals(wh, range(301))).toEqual([]);
     // Redelivered before any repair: the lines are there, so the events are skipped.
     expect(await loadSaleEvents(wh, events)).toMatchObject({ loadedEvents: 0, skippedEvents: 24 });
-    expect(Object.keys(await viewMismatches(301)).sort()).toEqual(AGGREGATE_VIEWS.filter((v) => v.source === 'sale_lines').map((v) => v.target).sort());
+    expect(Object.keys(await viewMismatches(301)).sort()).toEqual(
+      AGGREGATE_VIEWS.filter((v) => v.source === 'sale_lines')
+        .map((v) => v.target)
+        .sort(),
+    );
     // Recovery recomputes every view of that load's stores and days from the raw tables.
     expect(await recoverUnfinishedLoads(wh)).toBe(1);
     expect(await viewMismatches(301)).toEqual({});

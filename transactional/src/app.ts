@@ -21,6 +21,7 @@ import type { SaleServiceDeps } from './sale-service.js';
 import { stockRoutes } from './stock-routes.js';
 import { type TerminalDeps, terminalRoutes } from './terminal-routes.js';
 import { type TillDeps, tillRoutes } from './till-routes.js';
+import { type TrustDeps, trustRoutes } from './trust-routes.js';
 import { type UserDeps, userRoutes } from './user-routes.js';
 import { webdavRoutes } from './webdav-routes.js';
 
@@ -43,6 +44,8 @@ export interface AppDeps {
   readonly terminalDist: string | undefined;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['logger'];
+  /** The /trust page and the local CA certificate (HTTPS for tills). */
+  readonly trust?: TrustDeps;
   /** Prometheus metrics; when given, requests are timed and GET /metrics is served. */
   readonly metrics?: KeelMetrics;
 }
@@ -117,7 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('cross-origin-opener-policy', 'same-origin');
     reply.header('cross-origin-resource-policy', 'same-origin');
     reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000');
+    // No HSTS: it binds a host name on every port, and the LAN keeps plain HTTP on PORT (localhost, the trust page).
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
@@ -150,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(analyticsRoutes, { deps: deps.analytics });
   await app.register(cashSessionRoutes, { deps: deps.cashSessions });
   await app.register(terminalRoutes, { deps: deps.terminal });
+  if (deps.trust) await app.register(trustRoutes, { deps: deps.trust });
   if (deps.terminalDist) {
     const root = deps.terminalDist;
     await app.register(async (scope) => {

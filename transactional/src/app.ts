@@ -15,6 +15,7 @@ import type { FileService } from './file-service.js';
 import { type KeelMetrics, registerMetrics } from './metrics.js';
 import { Problem } from './problem.js';
 import { productFileRoutes } from './product-file-routes.js';
+import { type ReceiptDeps, receiptRoutes } from './receipt-routes.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   readonly terminalDist: string | undefined;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['logger'];
+  /** Receipt copies: PDF and e-mail. */
+  readonly receipts?: ReceiptDeps;
   /** The /trust page and the local CA certificate (HTTPS for tills). */
   readonly trust?: TrustDeps;
   /** Prometheus metrics; when given, requests are timed and GET /metrics is served. */
@@ -154,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cashSessionRoutes, { deps: deps.cashSessions });
   await app.register(terminalRoutes, { deps: deps.terminal });
   if (deps.trust) await app.register(trustRoutes, { deps: deps.trust });
+  if (deps.receipts) await app.register(receiptRoutes, { deps: deps.receipts });
   if (deps.terminalDist) {
     const root = deps.terminalDist;
     await app.register(async (scope) => {

@@ -207,6 +207,13 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       sales: salesDeps,
     },
     trust: { trust: () => lanTls?.trust ?? null, storeName: config.storeName },
+    receipts: {
+      db,
+      audit: async (e) => void (await auditSafely(db, e, app)),
+      smtpUrl: config.smtpUrl,
+      mailFrom: config.mailFrom,
+      now: () => new Date(),
+    },
     terminalDist: options.terminalDist === null ? undefined : (options.terminalDist ?? (await defaultTerminalDist())),
     dashboards: { warehouse, feed, reference, currency: config.currency },
     analytics: { warehouse, db, currency: config.currency, timeZone: config.timeZone, storeId: config.storeId, now: () => new Date() },

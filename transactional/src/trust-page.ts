@@ -21,19 +21,26 @@ const STYLE = `
   @media (max-width: 480px) { .grid { grid-template-columns: 1fr; } h1 { font-size: 1.35rem; } }
 `;
 
+const rank = (n: string) => (/^[0-9.]+$/.test(n) ? 0 : n.endsWith('.local') ? 1 : n.includes(':') ? 3 : 2);
+
 function addresses(t: TrustInfo): string[] {
   if (t.httpsPort === null) return [];
-  return t.names
-    .map((n) => n.replace(/^(DNS|IP Address|IP):/, ''))
-    .filter((n) => n !== 'localhost' && n !== '127.0.0.1' && n !== '::1' && !/^0:0:0:0:0:0:0:1$/.test(n))
-    .map((n) => `https://${n.includes(':') ? `[${n.toLowerCase()}]` : n}:${t.httpsPort}/terminal/`);
+  return (
+    t.names
+      .map((n) => n.replace(/^(DNS|IP Address|IP):/, ''))
+      .filter((n) => n !== 'localhost' && n !== '127.0.0.1' && n !== '::1' && !/^0:0:0:0:0:0:0:1$/.test(n))
+      .map((n) => n.toLowerCase())
+      // IPv4 first (works everywhere), then .local names (mDNS), other names, IPv6 last.
+      .sort((a, b) => rank(a) - rank(b))
+      .map((n) => `https://${n.includes(':') ? `[${n}]` : n}:${t.httpsPort}/terminal/`)
+  );
 }
 
 function devices(): string {
   return `<div class="grid">
 <section id="windows"><h2>Windows till</h2><ol>
   <li>Download the certificate (button above) and open the downloaded <code>keel-ca.crt</code>.</li>
-  <li>Check that <b>Details → Thumbprint algorithm sha256</b> matches the fingerprint above (Windows shows SHA-1 by default; the PowerShell line below prints SHA-256).</li>
+  <li>Check it: in a command prompt, <code>certutil -dump keel-ca.crt</code> prints <b>Cert Hash(sha256)</b>, the fingerprint above without the colons.</li>
   <li>Choose <b>Install Certificate…</b> → <b>Local Machine</b> → <b>Place all certificates in the following store</b> → <b>Browse</b> → <b>Trusted Root Certification Authorities</b> → <b>Next</b> → <b>Finish</b>.</li>
   <li>Restart the browser. Edge and Chrome use this store; in Firefox, also import it under <b>Settings → Privacy &amp; Security → Certificates → View Certificates → Authorities → Import</b>, ticking “Trust this CA to identify websites”.</li>
 </ol><p class="note">Or, in PowerShell run as administrator:</p>

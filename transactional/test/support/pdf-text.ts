@@ -12,7 +12,7 @@ export function pdfText(pdf: Buffer): string[] {
   if (!raw.startsWith('%PDF-')) throw new Error('not a PDF: no %PDF- header');
   if (!/%%EOF\s*$/.test(raw)) throw new Error('not a complete PDF: no %%EOF');
   const lines: string[] = [];
-  const streams = /<<([^]*?)>>\s*stream\r?\n/g;
+  const streams = /<<([\s\S]*?)>>\s*stream\r?\n/g;
   for (let m = streams.exec(raw); m; m = streams.exec(raw)) {
     const length = Number(/\/Length (\d+)/.exec(m[1] ?? '')?.[1]);
     const start = m.index + m[0].length;
@@ -23,7 +23,7 @@ export function pdfText(pdf: Buffer): string[] {
     } catch {
       continue; // not a content stream (an image, a font)
     }
-    for (const block of content.match(/BT[^]*?ET/g) ?? []) {
+    for (const block of content.match(/BT[\s\S]*?ET/g) ?? []) {
       const parts: string[] = [];
       for (const s of block.match(/<([0-9a-fA-F]*)>|\((?:\\.|[^\\)])*\)/g) ?? []) {
         const bytes = s.startsWith('<') ? Buffer.from(s.slice(1, -1), 'hex') : Buffer.from(s.slice(1, -1).replace(/\\(.)/g, '$1'), 'latin1');

@@ -19,6 +19,7 @@ import { type ReceiptDeps, receiptRoutes } from './receipt-routes.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
+import { secureContext } from './sessions.js';
 import { stockRoutes } from './stock-routes.js';
 import { type TerminalDeps, terminalRoutes } from './terminal-routes.js';
 import { type TillDeps, tillRoutes } from './till-routes.js';
@@ -160,8 +161,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.receipts) await app.register(receiptRoutes, { deps: deps.receipts });
   if (deps.terminalDist) {
     const root = deps.terminalDist;
+    const trust = deps.trust;
     await app.register(async (scope) => {
       publicRoutes(scope);
+      // Over plain HTTP from another machine the checkout cannot keep selling offline: send the device to /trust.
+      if (trust)
+        scope.addHook('onRequest', async (request, reply) => {
+          if (!secureContext(request) && trust.trust()?.httpsPort) return reply.redirect('/trust');
+        });
       // The service worker must never be served stale: it decides what the till runs offline.
       await scope.register(fastifyStatic, {
         root,

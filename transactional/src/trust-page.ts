@@ -67,13 +67,19 @@ openssl x509 -in keel-ca.crt -noout -fingerprint -sha256</pre>and compare the la
 }
 
 /** The page at /trust: how to make a till, a phone or a tablet trust this server's HTTPS. Plain HTML, no script. */
-export function renderTrustPage(t: TrustInfo | null, storeName: string): string {
+export function renderTrustPage(t: TrustInfo | null, storeName: string, askedFor = ''): string {
   const head = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Trust this Keel server · ${esc(storeName)}</title><style>${STYLE}</style></head><body><main>`;
   if (!t || t.httpsPort === null) {
     return `${head}<h1>HTTPS is off on this server</h1><section><p>Tills need HTTPS to keep selling offline. Ask whoever runs this server to start Keel with <code>HTTPS_PORT</code> set (it is on by default, on port 8443).</p></section></main></body></html>`;
   }
   const urls = addresses(t);
+  // The button opens the checkout at the name or address this device used, when the certificate has it.
+  const asked = urls.find((u) => u.startsWith(`https://${askedFor.includes(':') ? `[${askedFor.toLowerCase()}]` : askedFor.toLowerCase()}:`));
+  if (asked) {
+    urls.splice(urls.indexOf(asked), 1);
+    urls.unshift(asked);
+  }
   const open = urls[0] ? `<a class="button secondary" href="${esc(urls[0])}" data-testid="open-terminal">Open the checkout over HTTPS</a>` : '';
   const list = urls.map((u) => `<li><code>${esc(u)}</code></li>`).join('');
   if (t.source === 'provided') {

@@ -14,9 +14,9 @@ export interface TrustDeps {
  * the CA certificate itself (PEM). Only the certificate is ever read here, never a key file.
  */
 export const trustRoutes: FastifyPluginAsync<{ deps: TrustDeps }> = async (app, { deps }) => {
-  app.get('/trust', { config: { permission: 'public' } }, async (_request, reply) => {
+  app.get('/trust', { config: { permission: 'public' } }, async (request, reply) => {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache');
-    return renderTrustPage(deps.trust(), deps.storeName);
+    return renderTrustPage(deps.trust(), deps.storeName, request.hostname.replace(/^\[|\]$/g, ''));
   });
 
   app.get('/trust/keel-ca.crt', { config: { permission: 'public' } }, async (_request, reply) => {

@@ -1,9 +1,11 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
+import { terminalDist } from '@keel/terminal-ui/dist-path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeelServer, startKeel } from '../src/keel-server.js';
 import { lanNames } from '../src/lan-names.js';
@@ -23,7 +25,7 @@ const cleanup: Array<() => Promise<void> | void> = [];
 const start = (dir = dataDir, overrides = {}) =>
   startKeel(testConfig({ databaseUrl: dbUrl, dataDir: dir }, { httpsPort: 0, tlsExtraNames: ['keel.shop.test'], ...overrides }), {
     dashboardsDist: null,
-    terminalDist: null,
+    terminalDist,
   });
 
 interface Answer {
@@ -43,6 +45,21 @@ function get(url: string, ca: string | undefined, servername?: string): Promise<
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers, peer }));
     });
     req.on('error', reject);
+  });
+}
+
+/** GET over plain HTTP as a device on the LAN would send it: with its own Host header. */
+function getAs(url: string, host: string): Promise<{ status: number; location: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { host }, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString('utf8');
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, body }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -81,6 +98,17 @@ describe('HTTPS for tills on the LAN', () => {
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 
+  it('sends a device that opens the checkout over plain HTTP on the LAN to the trust page', async () => {
+    const lan = await getAs(`${server.url}/terminal/`, 'keel.shop.test:8080');
+    expect(lan.status).toBe(302);
+    expect(lan.location).toBe('/trust');
+    expect((await fetch(`${server.url}/terminal/`)).status).toBe(200); // localhost: development as before
+    const ca = readFileSync(path.join(dataDir, 'tls', 'ca.crt'), 'utf8');
+    const secure = await get(`${server.httpsUrl}/terminal/`, ca);
+    expect(secure.status).toBe(200);
+    expect(secure.body).toContain('<keel-terminal');
+  });
+
   it("names the machine's host name and every LAN address in the server certificate", async () => {
     const ca = readFileSync(path.join(dataDir, 'tls', 'ca.crt'), 'utf8');
     const { peer } = await get(`${server.httpsUrl}/health`, ca);
@@ -116,6 +144,10 @@ describe('HTTPS for tills on the LAN', () => {
     for (const heading of ['Windows till', 'Linux till', 'iPhone or iPad', 'Android phone or tablet']) expect(page.body).toContain(heading);
     expect(page.body).toContain(`https://keel.shop.test:${server.tls?.trust.httpsPort}/terminal/`);
     for (const ip of machineAddresses()) expect(page.body).toContain(`https://${ip}:${server.tls?.trust.httpsPort}/terminal/`);
+
+    // The button opens the checkout at the name the device used.
+    const asked = await getAs(`${server.url}/trust`, 'keel.shop.test:8080');
+    expect(asked.body).toMatch(new RegExp(`href="https://keel\\.shop\\.test:${server.tls?.trust.httpsPort}/terminal/" data-testid="open-terminal"`));
 
     const plain = await fetch(`${server.url}/trust/keel-ca.crt`); // reachable before the device trusts anything
     expect(plain.status).toBe(200);

@@ -319,7 +319,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   // The host's addresses may change (DHCP, a new network card): re-check every 10 minutes, keep the CA.
   const watchTls = setInterval(() => {
     lanTls?.refresh().then(
-      (issued) => issued && app.log.info({ names: lanTls.trust.names, validTo: lanTls.trust.validTo }, 'new LAN server certificate issued by the local CA'),
+      (changed) => changed && app.log.info({ names: lanTls.trust.names, validTo: lanTls.trust.validTo }, 'new LAN server certificate in use'),
       (e) => app.log.error({ err: { message: (e as Error).message } }, 'LAN certificate renewal failed'),
     );
   }, 600_000);

@@ -49,30 +49,23 @@ export class LanTls {
   }
 
   static async open(options: LanTlsOptions): Promise<LanTls> {
-    if (options.provided) {
-      const { certFile, keyFile } = options.provided;
-      let cert: string;
-      let key: string;
-      try {
-        cert = readFileSync(certFile, 'utf8');
-        key = readFileSync(keyFile, 'utf8');
-        tls.createSecureContext({ cert, key }); // a key that does not match the certificate fails here
-      } catch (e) {
-        throw new Error(`TLS_CERT_FILE/TLS_KEY_FILE cannot be used: ${(e as Error).message}`);
-      }
-      const x = new X509Certificate(cert);
-      const trust: TrustInfo = {
-        source: 'provided',
-        caCert: null,
-        fingerprint: x.fingerprint256,
-        names: (x.subjectAltName ?? '').split(', ').filter(Boolean),
-        validTo: x.validTo,
-        httpsPort: null,
-      };
-      return new LanTls(options, { cert, key }, trust);
-    }
-    const { material, trust } = await LanTls.#local(options, null);
+    const { material, trust } = options.provided ? LanTls.#provided(options.provided, null) : await LanTls.#local(options, null);
     return new LanTls(options, material, trust);
+  }
+
+  static #provided(files: { certFile: string; keyFile: string }, httpsPort: number | null): { material: { cert: string; key: string }; trust: TrustInfo } {
+    let cert: string;
+    let key: string;
+    try {
+      cert = readFileSync(files.certFile, 'utf8');
+      key = readFileSync(files.keyFile, 'utf8');
+      tls.createSecureContext({ cert, key }); // a key that does not match the certificate fails here
+    } catch (e) {
+      throw new Error(`TLS_CERT_FILE/TLS_KEY_FILE cannot be used: ${(e as Error).message}`);
+    }
+    const x = new X509Certificate(cert);
+    const names = (x.subjectAltName ?? '').split(', ').filter(Boolean);
+    return { material: { cert, key }, trust: { source: 'provided', caCert: null, fingerprint: x.fingerprint256, names, validTo: x.validTo, httpsPort } };
   }
 
   static async #local(
@@ -92,9 +85,20 @@ export class LanTls {
     return this.#trust;
   }
 
-  /** Issue a new server certificate when the host's addresses changed or it nears its end; true when it did. */
+  /**
+   * Issue a new server certificate when the host's addresses changed or it nears its end (or reload the
+   * store's certificate when its files changed); true when the served certificate changed.
+   */
   async refresh(): Promise<boolean> {
-    if (this.#options.provided) return false;
+    if (this.#options.provided) {
+      // The store renewed its certificate (certbot, its own CA): serve the new one without a restart.
+      const { material, trust } = LanTls.#provided(this.#options.provided, this.#trust.httpsPort);
+      if (material.cert === this.#material.cert && material.key === this.#material.key) return false;
+      this.#material = material;
+      this.#trust = trust;
+      this.#server?.setSecureContext(material);
+      return true;
+    }
     const { material, trust, issued } = await LanTls.#local(this.#options, this.#trust.httpsPort);
     this.#material = material;
     this.#trust = trust;

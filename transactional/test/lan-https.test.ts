@@ -209,6 +209,12 @@ describe('HTTPS for tills on the LAN', () => {
       expect(ca.status).toBe(404);
       expect((await ca.json()).code).toBe('tls.no_local_ca');
       expect(await (await fetch(`${provided.url}/trust`)).text()).toContain(new X509Certificate(made.cert).fingerprint256);
+      // The store renews its certificate: the next check serves the new one, no restart.
+      const renewed = await ensureServerCertificate(path.join(other.dir, 'store-ca'), lanNames(['renewed.shop.test']), 'Store PKI');
+      expect(await provided.tls?.refresh()).toBe(true);
+      const again = await get(`${provided.httpsUrl}/health`, made.caCert);
+      expect(new X509Certificate(again.peer.raw).fingerprint256).toBe(new X509Certificate(renewed.cert).fingerprint256);
+      expect(await provided.tls?.refresh()).toBe(false);
     } finally {
       await provided.close();
     }

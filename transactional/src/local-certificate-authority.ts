@@ -1,12 +1,18 @@
 import { X509Certificate as NodeX509, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-// @peculiar/x509 needs a Reflect metadata polyfill, loaded before it (its README says so).
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 import type { LanNames } from './lan-names.js';
 
 const crypto = webcrypto as unknown as Crypto;
+
+/**
+ * @peculiar/x509, loaded on first use (over a second at start otherwise), after the Reflect metadata
+ * polyfill it needs (its README says so).
+ */
+async function x509Lib(): Promise<typeof import('@peculiar/x509')> {
+  await import('reflect-metadata');
+  return import('@peculiar/x509');
+}
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
@@ -58,6 +64,7 @@ function sanKey(names: LanNames): string[] {
 }
 
 async function createCa(dir: string, storeName: string): Promise<void> {
+  const x509 = await x509Lib();
   const keys = await crypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
@@ -80,6 +87,7 @@ async function createCa(dir: string, storeName: string): Promise<void> {
 }
 
 async function issueServer(dir: string, names: LanNames): Promise<void> {
+  const x509 = await x509Lib();
   const caCert = new x509.X509Certificate(readFileSync(path.join(dir, 'ca.crt'), 'utf8'));
   const caKey = await crypto.subtle.importKey('pkcs8', derOf(readFileSync(path.join(dir, 'ca.key'), 'utf8')), EC, false, ['sign']);
   const keys = await crypto.subtle.generateKey(EC, true, ['sign', 'verify']);

@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import { receiptRows, type SaleReceipt } from './sale-receipt.js';
 
 const MM = 72 / 25.4;
@@ -9,7 +8,9 @@ const MARGIN = 5 * MM;
  * The receipt as a PDF on 80 mm paper, as tall as it needs (pdfkit, built-in Helvetica: no font
  * files, no browser). Amounts are the server's.
  */
-export function receiptPdf(r: SaleReceipt): Promise<Buffer> {
+export async function receiptPdf(r: SaleReceipt): Promise<Buffer> {
+  // Loaded on first use: pdfkit (and its font machinery) costs a second or more at start.
+  const { default: PDFDocument } = await import('pdfkit');
   const rows = receiptRows(r);
   const height = MARGIN * 2 + 150 + rows.length * 14 + r.lines.reduce((n, l) => n + Math.floor(l.name.length / 28) * 11, 0);
   const doc = new PDFDocument({

@@ -69,6 +69,7 @@ export class KeelProcess {
       PORT: String(port),
       LOG_LEVEL: options.logLevel ?? 'warn',
       ANALYST_PORT: 'off',
+      HTTPS_PORT: 'off',
       // The bench drives the API from this machine as the owner; people and tills are not what it measures.
       TRUST_LOOPBACK: 'true',
       ...options.env,

@@ -1,5 +1,5 @@
 import { parseEvent, type SaleCompletedV1 } from '@keel/core';
-import { loadSaleEvents, type Warehouse } from '@keel/warehouse';
+import { loadSaleEvents, recoverUnfinishedLoads, type Warehouse } from '@keel/warehouse';
 
 /** What one ingestion step decides for one message. */
 export type StepResult<T> = { kind: 'ok'; value: T } | { kind: 'drop'; reason: string };
@@ -28,13 +28,16 @@ export interface LoadReport {
 /**
  * Loads a batch of event payloads into the warehouse in one insert. Resolves only after the
  * insert: the caller acks its messages then. Throws (caller retries the whole batch) when the
- * warehouse fails; the deduplication in loadSaleEvents makes the retry safe.
+ * warehouse fails; the deduplication in loadSaleEvents makes the retry safe. Before its first
+ * load and after any failed one it repairs loads that were cut off half-way (a crash or a failure
+ * between a table and its views: see warehouse/src/load-ledger.ts).
  */
 export class EventLoader {
   readonly #warehouse: Warehouse;
   readonly #onLoaded: ((storeIds: readonly number[]) => void) | undefined;
   #loadedTotal = 0;
   #droppedTotal = 0;
+  #recoveryDue = true;
 
   constructor(warehouse: Warehouse, onLoaded?: (storeIds: readonly number[]) => void) {
     this.#warehouse = warehouse;
@@ -57,11 +60,24 @@ export class EventLoader {
       if (r.kind === 'ok') events.push(r.value);
       else dropped.push({ index, reason: r.reason });
     });
-    const result = events.length > 0 ? await loadSaleEvents(this.#warehouse, events) : { loadedEvents: 0, skippedEvents: 0, rows: 0 };
+    const result = events.length > 0 ? await this.#loadEvents(events) : { loadedEvents: 0, skippedEvents: 0, rows: 0 };
     this.#loadedTotal += result.loadedEvents;
     this.#droppedTotal += dropped.length;
     const storeIds = [...new Set(events.map((e) => e.storeId))];
     if (result.loadedEvents > 0) this.#onLoaded?.(storeIds);
     return { loaded: result.loadedEvents, duplicates: result.skippedEvents, dropped, storeIds };
+  }
+
+  async #loadEvents(events: readonly SaleCompletedV1[]) {
+    try {
+      if (this.#recoveryDue) {
+        await recoverUnfinishedLoads(this.#warehouse);
+        this.#recoveryDue = false;
+      }
+      return await loadSaleEvents(this.#warehouse, events);
+    } catch (err) {
+      this.#recoveryDue = true;
+      throw err;
+    }
   }
 }

@@ -10,7 +10,7 @@ export type { Job, JobContext } from './job.js';
 export { JobRunner, type JobRunRow, type RunOutcome, recentJobRuns, type TickResult } from './job-runner.js';
 export { trendReportJob } from './jobs/trend-report-job.js';
 export { keelJobs, type PipelinesConfig, type PipelinesDeps, type RunningPipelines, startPipelines } from './keel-pipelines.js';
-export { deliverQueuedMail, enqueueMail } from './mail-queue.js';
+export { deliverQueuedMail, enqueueMail, type OutgoingMail } from './mail-queue.js';
 export { BackupKeyError, parseBackupKey } from './part-cipher.js';
 export type { PipelinesDatabase } from './pipelines-database.js';
 export { PngImage } from './png-image.js';

@@ -12,6 +12,8 @@ export interface OutgoingMail {
   readonly html: string;
   readonly text: string;
   readonly inlineImages?: readonly { readonly cid: string; readonly filename: string; readonly png: Buffer }[];
+  /** Files attached to the mail (a receipt's PDF). */
+  readonly attachments?: readonly { readonly filename: string; readonly contentType: string; readonly content: Buffer }[];
 }
 
 /** Build the MIME message once and queue it; returns false when the key was already queued. */
@@ -23,13 +25,16 @@ export async function enqueueMail(db: Kysely<PipelinesDatabase>, mail: OutgoingM
     text: mail.text,
     html: mail.html,
     messageId: `<${mail.dedupKey.replace(/[^A-Za-z0-9.-]/g, '.')}@keel>`,
-    attachments: (mail.inlineImages ?? []).map((i) => ({
-      filename: i.filename,
-      content: i.png,
-      contentType: 'image/png',
-      cid: i.cid,
-      contentDisposition: 'inline',
-    })),
+    attachments: [
+      ...(mail.inlineImages ?? []).map((i) => ({
+        filename: i.filename,
+        content: i.png,
+        contentType: 'image/png',
+        cid: i.cid,
+        contentDisposition: 'inline' as const,
+      })),
+      ...(mail.attachments ?? []).map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+    ],
   })
     .compile()
     .build();

@@ -1,7 +1,9 @@
 import { formatMoney } from '@keel/core';
 import { css, html, LitElement } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
+import { mailReceipt, receiptPdf } from './terminal-api.js';
 import { terminalStyles } from './terminal-styles.js';
+import { ApiError } from './till-session.js';
 
 export interface Receipt {
   saleId: string;
@@ -56,7 +58,35 @@ export class KeelReceiptView extends LitElement {
         font-size: 11px;
         overflow-wrap: anywhere;
       }
+      .copy {
+        width: 80mm;
+        max-width: 100%;
+        margin: 0.75rem auto 0;
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+      }
+      .copy button {
+        flex: 1 1 6rem;
+      }
+      .copy form {
+        flex: 1 1 100%;
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+      }
+      .copy input {
+        flex: 1 1 12rem;
+        min-width: 0;
+      }
+      .copy p {
+        flex: 1 1 100%;
+        margin: 0;
+      }
       @media print {
+        .copy {
+          display: none;
+        }
         .paper {
           border: 0;
           padding: 0;
@@ -70,6 +100,84 @@ export class KeelReceiptView extends LitElement {
 
   @property({ attribute: false }) receipt: Receipt | undefined;
   @property() currency = 'EUR';
+  @state() private mailing = false;
+  @state() private busy = false;
+  @state() private note = '';
+
+  override willUpdate(changed: Map<string, unknown>) {
+    // Another sale's receipt: start clean.
+    if (changed.has('receipt')) {
+      this.mailing = false;
+      this.note = '';
+    }
+  }
+
+  #explain(e: unknown): string {
+    if (!(e instanceof ApiError)) return String(e);
+    if (e.status === 0) return 'The server cannot be reached; try again when it answers.';
+    if (e.code === 'sale.not_found') return 'This sale has not reached the server yet; try again in a moment.';
+    if (e.code === 'receipt.email_invalid') return 'That is not an e-mail address.';
+    return e.message;
+  }
+
+  async #pdf() {
+    const r = this.receipt;
+    if (!r) return;
+    this.busy = true;
+    this.note = '';
+    try {
+      const url = URL.createObjectURL(await receiptPdf(r.saleId));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `receipt-${r.saleId.slice(0, 8)}.pdf`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      this.note = 'PDF downloaded.';
+    } catch (e) {
+      this.note = this.#explain(e);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async #mail(e: Event) {
+    e.preventDefault();
+    const r = this.receipt;
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#mail-to');
+    if (!r || !input) return;
+    this.busy = true;
+    this.note = '';
+    try {
+      const sent = await mailReceipt(r.saleId, input.value);
+      this.note =
+        sent.status === 'sent' ? `Receipt sent to ${input.value.trim()}.` : `Receipt queued for ${input.value.trim()}; it leaves when the mail server answers.`;
+      this.mailing = false;
+    } catch (err) {
+      this.note = this.#explain(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  #copyActions() {
+    return html`<div class="copy no-print">
+      <button class="secondary" data-testid="receipt-pdf" ?disabled=${this.busy} @click=${this.#pdf}>PDF</button>
+      <button class="secondary" data-testid="receipt-mail" ?disabled=${this.busy} aria-expanded=${this.mailing ? 'true' : 'false'}
+        @click=${() => {
+          this.mailing = !this.mailing;
+          this.note = '';
+        }}>E-mail</button>
+      ${
+        this.mailing
+          ? html`<form @submit=${this.#mail}>
+              <input id="mail-to" type="email" inputmode="email" autocomplete="off" required maxlength="254" placeholder="customer@example.com" aria-label="Customer's e-mail address" data-testid="receipt-mail-to" />
+              <button type="submit" data-testid="receipt-mail-send" ?disabled=${this.busy}>Send</button>
+            </form>`
+          : ''
+      }
+      <p role="status" data-testid="receipt-copy-note">${this.note}</p>
+    </div>`;
+  }
 
   override render() {
     const r = this.receipt;
@@ -97,6 +205,7 @@ export class KeelReceiptView extends LitElement {
       <div class="c">Receipt number</div>
       <div class="c id" data-testid="receipt-id">${r.saleId}</div>
       ${r.offline ? html`<div class="c">(recorded offline; sent when the server answers)</div>` : ''}
-    </article>`;
+    </article>
+    ${this.#copyActions()}`;
   }
 }

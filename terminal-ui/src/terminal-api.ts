@@ -84,3 +84,9 @@ export const closeSession = (id: string, counts: Record<string, number>) =>
 export const drawerEvent = (id: string, kind: 'no_sale' | 'drawer_open', reason?: string) =>
   apiFetch<void>(`/api/v1/cash-sessions/${id}/drawer-events`, { method: 'POST', body: { kind, reason } });
 export const refundable = (saleId: string) => apiFetch<RefundableSale>(`/api/v1/terminal/refundable/${saleId}`);
+
+/** The server's copy of a sale's receipt, as a PDF. */
+export const receiptPdf = (saleId: string) => apiFetch<Blob>(`/api/v1/sales/${saleId}/receipt.pdf`, { as: 'blob' });
+/** Mail the receipt (PDF attached) to `to`; 'queued' when the mail server is away (it is sent later). */
+export const mailReceipt = (saleId: string, to: string) =>
+  apiFetch<{ status: 'sent' | 'queued' }>(`/api/v1/sales/${saleId}/receipt-mail`, { method: 'POST', body: { to } });

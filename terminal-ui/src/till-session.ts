@@ -68,7 +68,7 @@ export class ApiError extends Error {
 }
 
 /** fetch against the Keel API as this till and its signed-in cashier. */
-export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown; as?: 'json' | 'blob' } = {}): Promise<T> {
   const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
   const key = tillKey();
@@ -88,6 +88,7 @@ export async function apiFetch<T>(path: string, init: { method?: string; body?: 
     throw new ApiError(0, 'network', 'The Keel server cannot be reached');
   }
   if (res.status === 204) return undefined as T;
+  if (init.as === 'blob' && res.ok) return (await res.blob()) as T;
   const text = await res.text();
   let json: Record<string, unknown> = {};
   try {

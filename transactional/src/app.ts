@@ -16,12 +16,15 @@ import type { FileService } from './file-service.js';
 import { type KeelMetrics, registerMetrics } from './metrics.js';
 import { Problem } from './problem.js';
 import { productFileRoutes } from './product-file-routes.js';
+import { type ReceiptDeps, receiptRoutes } from './receipt-routes.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
+import { secureContext } from './sessions.js';
 import { stockRoutes } from './stock-routes.js';
 import { type TerminalDeps, terminalRoutes } from './terminal-routes.js';
 import { type TillDeps, tillRoutes } from './till-routes.js';
+import { type TrustDeps, trustRoutes } from './trust-routes.js';
 import { type UserDeps, userRoutes } from './user-routes.js';
 import { webdavRoutes } from './webdav-routes.js';
 
@@ -44,6 +47,10 @@ export interface AppDeps {
   readonly terminalDist: string | undefined;
   readonly bodyLimit: number;
   readonly logger: FastifyServerOptions['logger'];
+  /** Receipt copies: PDF and e-mail. */
+  readonly receipts?: ReceiptDeps;
+  /** The /trust page and the local CA certificate (HTTPS for tills). */
+  readonly trust?: TrustDeps;
   /** Prometheus metrics; when given, requests are timed and GET /metrics is served. */
   readonly metrics?: KeelMetrics;
 }
@@ -118,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('cross-origin-opener-policy', 'same-origin');
     reply.header('cross-origin-resource-policy', 'same-origin');
     reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000');
+    // No HSTS: it binds a host name on every port, and the LAN keeps plain HTTP on PORT (localhost, the trust page).
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
@@ -152,10 +159,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(analyticsRoutes, { deps: deps.analytics });
   await app.register(cashSessionRoutes, { deps: deps.cashSessions });
   await app.register(terminalRoutes, { deps: deps.terminal });
+  if (deps.trust) await app.register(trustRoutes, { deps: deps.trust });
+  if (deps.receipts) await app.register(receiptRoutes, { deps: deps.receipts });
   if (deps.terminalDist) {
     const root = deps.terminalDist;
+    const trust = deps.trust;
     await app.register(async (scope) => {
       publicRoutes(scope);
+      // Over plain HTTP from another machine the checkout cannot keep selling offline: send the device to /trust.
+      if (trust)
+        scope.addHook('onRequest', async (request, reply) => {
+          if (!secureContext(request) && trust.trust()?.httpsPort) return reply.redirect('/trust');
+        });
       // The service worker must never be served stale: it decides what the till runs offline.
       await scope.register(fastifyStatic, {
         root,

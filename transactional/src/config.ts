@@ -67,8 +67,16 @@ export interface KeelConfig {
   readonly fileMaxBytes: number;
   /** On SIGTERM, exit within this bound even if something hangs. */
   readonly shutdownTimeoutMs: number;
-  /** The TLS certificate in front of Keel (reverse proxy), checked by `keel doctor` for expiry. */
+  /**
+   * A certificate the store provides. With tlsKeyFile, Keel serves it on httpsPort instead of its own
+   * local CA's; alone, it is the certificate of a reverse proxy in front of Keel. `keel doctor` checks its expiry.
+   */
   readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
+  /** HTTPS for tills on the LAN (service workers and persisted storage need a secure context); null = off. */
+  readonly httpsPort: number | null;
+  /** Names or addresses added to the host's own in Keel's server certificate (e.g. a DNS name on the store router). */
+  readonly tlsExtraNames: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -131,6 +139,16 @@ function tenderKinds(raw: string): TenderKind[] {
   return kinds as TenderKind[];
 }
 
+function tlsNames(raw: string): string[] {
+  const names = raw
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = names.find((n) => !/^([a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63}$/.test(n) && !/^[0-9a-f:.]+$/.test(n));
+  if (bad) throw new ConfigError(`TLS_EXTRA_NAMES: "${bad}" is not a host name or an IP address`);
+  return names;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 function logLevel(raw: string): string {
   if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
@@ -185,12 +203,17 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     fileMaxBytes: int(env, 'FILE_MAX_MB', 4096, 1, 1_000_000) * 1024 * 1024,
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 8000, 100, 300_000),
     tlsCertFile: env.TLS_CERT_FILE ? path.resolve(cwd, env.TLS_CERT_FILE) : undefined,
+    tlsKeyFile: env.TLS_KEY_FILE ? path.resolve(cwd, env.TLS_KEY_FILE) : undefined,
+    httpsPort: /^(off)$/i.test(env.HTTPS_PORT ?? '') ? null : int(env, 'HTTPS_PORT', 8443, 0, 65535),
+    tlsExtraNames: tlsNames(env.TLS_EXTRA_NAMES ?? ''),
     analystPort: /^(off|0)$/i.test(env.ANALYST_PORT ?? '') ? null : int(env, 'ANALYST_PORT', 8123, 1, 65535),
     analystMaxExecutionSeconds: int(env, 'ANALYST_MAX_EXECUTION_SECONDS', 30, 1, 86_400),
     analystMaxMemoryBytes: int(env, 'ANALYST_MAX_MEMORY_BYTES', 2_000_000_000, 10_000_000, Number.MAX_SAFE_INTEGER),
     analystMaxResultRows: int(env, 'ANALYST_MAX_RESULT_ROWS', 1_000_000, 1, 1_000_000_000),
     ...overrides,
   };
+  if (config.tlsKeyFile && !config.tlsCertFile) throw new ConfigError('TLS_KEY_FILE needs TLS_CERT_FILE: the certificate that goes with the key');
+  if (config.httpsPort !== null && config.httpsPort !== 0 && config.httpsPort === config.port) throw new ConfigError('HTTPS_PORT must differ from PORT');
   if (!/^[A-Z]{3}$/.test(config.currency)) throw new ConfigError('CURRENCY must be a three-letter ISO 4217 code');
   return config;
 }

@@ -347,7 +347,14 @@ async function ntpCheck(): Promise<CheckResult> {
 }
 
 function certificateCheck(config: KeelConfig, deps: DoctorDeps): CheckResult {
-  if (!config.tlsCertFile) return ok('tls.certificate', 'Certificate', 'none configured (TLS_CERT_FILE): tills reach Keel over the store LAN');
+  if (!config.tlsCertFile)
+    return ok(
+      'tls.certificate',
+      'Certificate',
+      config.httpsPort === null
+        ? 'none: HTTPS_PORT is off, tills reach Keel over plain HTTP (no offline checkout outside localhost)'
+        : "Keel's own CA (DATA_DIR/tls), renewed by Keel; devices trust it from /trust",
+    );
   try {
     const cert = new X509Certificate(readFileSync(config.tlsCertFile));
     const days = Math.floor((Date.parse(cert.validTo) - deps.now()) / 86_400_000);

@@ -20,6 +20,7 @@ import { DiskGuard } from './disk-guard.js';
 import { FileService } from './file-service.js';
 import { FileStore } from './file-store.js';
 import { jobRoutes } from './job-routes.js';
+import { LanTls } from './lan-tls.js';
 import { LiveFeed } from './live-feed.js';
 import { KeelMetrics } from './metrics.js';
 import { schemaVersion as currentSchemaVersion, migrate, pendingMigrations } from './migrate.js';
@@ -33,6 +34,10 @@ import { RateLimiter, SignInLockout } from './sign-in-lockout.js';
 export interface KeelServer {
   readonly app: FastifyInstance;
   readonly url: string;
+  /** The HTTPS URL tills use (same app), when HTTPS_PORT is on and the server listens. */
+  readonly httpsUrl: string | null;
+  /** The LAN certificate (Keel's local CA's or the store's), when HTTPS is on. */
+  readonly tls: LanTls | null;
   /** The read-only ClickHouse-HTTP analyst endpoint, when on. */
   readonly analystUrl: string | null;
   readonly db: Kysely<Database>;
@@ -89,6 +94,17 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     redact: ['req.headers.authorization', 'req.headers.cookie'],
     ...(options.logStream ? { stream: options.logStream } : {}),
   };
+  // HTTPS for tills: Keel's own CA (created on first start under DATA_DIR/tls) or the store's certificate.
+  // First, so a bad TLS_CERT_FILE/TLS_KEY_FILE stops the start before anything is opened.
+  const lanTls =
+    config.httpsPort === null
+      ? null
+      : await LanTls.open({
+          dataDir: config.dataDir,
+          storeName: config.storeName,
+          extraNames: config.tlsExtraNames,
+          provided: config.tlsKeyFile && config.tlsCertFile ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : undefined,
+        });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   const { db } = database;
   mkdirSync(config.dataDir, { recursive: true });
@@ -190,6 +206,14 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       audit: async (e) => void (await auditSafely(db, e, app)),
       sales: salesDeps,
     },
+    trust: { trust: () => lanTls?.trust ?? null, storeName: config.storeName },
+    receipts: {
+      db,
+      audit: async (e) => void (await auditSafely(db, e, app)),
+      smtpUrl: config.smtpUrl,
+      mailFrom: config.mailFrom,
+      now: () => new Date(),
+    },
     terminalDist: options.terminalDist === null ? undefined : (options.terminalDist ?? (await defaultTerminalDist())),
     dashboards: { warehouse, feed, reference, currency: config.currency },
     analytics: { warehouse, db, currency: config.currency, timeZone: config.timeZone, storeId: config.storeId, now: () => new Date() },
@@ -290,9 +314,26 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   await app.register(jobRoutes, { deps: { db: pipelinesDb, runner: scheduledJobs.runner, scheduled: scheduledJobs.scheduled, timeZone: config.timeZone } });
 
   let url = '';
+  let httpsUrl: string | null = null;
   let analyst: AnalystServer | null = null;
+  // The host's addresses may change (DHCP, a new network card): re-check every 10 minutes, keep the CA.
+  const watchTls = setInterval(() => {
+    lanTls?.refresh().then(
+      (changed) => changed && app.log.info({ names: lanTls.trust.names, validTo: lanTls.trust.validTo }, 'new LAN server certificate in use'),
+      (e) => app.log.error({ err: { message: (e as Error).message } }, 'LAN certificate renewal failed'),
+    );
+  }, 600_000);
+  watchTls.unref();
   if (options.listen !== false) {
     url = await app.listen({ host: config.host, port: config.port });
+    if (lanTls && config.httpsPort !== null) {
+      // Without HTTPS the tills fall back to what plain HTTP allows; say so loudly and keep serving.
+      try {
+        httpsUrl = await lanTls.listen(app, config.host, config.httpsPort);
+      } catch (err) {
+        app.log.error({ err: { message: (err as Error).message }, port: config.httpsPort }, 'HTTPS for tills not started');
+      }
+    }
     if (config.analystPort !== null) {
       // Analyst SQL is a side door: if its port is taken, say so and keep selling.
       try {
@@ -323,6 +364,9 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       warehouse: warehouse.kind === 'chdb' ? `chDB (${path.join(config.dataDir, 'warehouse')})` : 'ClickHouse server',
       schemaVersion,
       url,
+      https: httpsUrl
+        ? `${httpsUrl} (${lanTls?.trust.source === 'provided' ? 'certificate from TLS_CERT_FILE' : `local CA ${lanTls?.trust.fingerprint}`}; how to trust it: ${httpsUrl}/trust)`
+        : 'off',
       analystSql: analyst ? `${analyst.url} (read-only, ClickHouse HTTP)` : 'off',
     },
     'Keel started',
@@ -331,6 +375,8 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   return {
     app,
     url,
+    httpsUrl,
+    tls: lanTls,
     analystUrl: analyst?.url ?? null,
     db,
     warehouse,
@@ -359,8 +405,12 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     close: async () => {
       await analyst?.close();
       clearInterval(watchDisk);
+      clearInterval(watchTls);
       await scheduledJobs.stop();
+      const httpsClosed = lanTls?.stopAccepting();
       await app.close();
+      lanTls?.closeAll();
+      await httpsClosed;
       await stopPipeline();
       await nc?.drain();
       await warehouse.close();

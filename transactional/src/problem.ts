@@ -69,6 +69,9 @@ export const PROBLEMS = {
   'file.parent_missing': { status: 409, title: 'A parent folder on the path does not exist' },
   'file.not_in_trash': { status: 409, title: 'The file or folder is not in the trash' },
   'storage.low': { status: 507, title: 'The data volume is nearly full; free space before uploading or backing up' },
+  'receipt.email_invalid': { status: 422, title: 'The e-mail address is not valid' },
+  'receipt.mail_rate_limited': { status: 429, title: 'Too many receipt mails; wait before sending more' },
+  'tls.no_local_ca': { status: 404, title: 'This server serves a certificate the store provided, not one from its own CA' },
   'service.unavailable': { status: 503, title: 'A backend is unavailable; retry shortly' },
   internal: { status: 500, title: 'Something went wrong on the server' },
 } as const satisfies Record<string, { status: number; title: string }>;

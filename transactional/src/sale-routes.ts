@@ -1,9 +1,10 @@
 import { TENDER_KINDS } from '@keel/core';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { can, canSeeStore, type Principal } from './principal.js';
+import type { Principal } from './principal.js';
 import { Problem } from './problem.js';
-import { loadSale, recordSale, type SaleServiceDeps, type SaleSubmission } from './sale-service.js';
+import { readableSale } from './sale-access.js';
+import { recordSale, type SaleServiceDeps, type SaleSubmission } from './sale-service.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Amount = Type.Integer({ minimum: -1_000_000_000_000, maximum: 1_000_000_000_000 });
@@ -71,13 +72,6 @@ export const saleRoutes: FastifyPluginAsync<{ deps: SaleServiceDeps }> = async (
   app.get<{ Params: { id: string } }>(
     '/api/v1/sales/:id',
     { schema: { params: Type.Object({ id: Uuid }) }, config: { permission: 'sales.create' } },
-    async (request) => {
-      const found = await loadSale(deps.db, request.params.id);
-      const principal = request.principal as Principal;
-      // Another store's sale, or (for those who see no figures) another cashier's, answers 404: no enumeration.
-      const mayRead = found && canSeeStore(principal, found.result.storeId) && (can(principal, 'dashboards.view') || found.result.cashierId === principal.id);
-      if (!found || !mayRead) throw new Problem('sale.not_found');
-      return found.result;
-    },
+    async (request) => readableSale(deps.db, request.principal as Principal, request.params.id),
   );
 };

@@ -258,6 +258,13 @@ export async function recordSale(
   const needsAudit = isRefund || approver !== undefined;
   const { rows } = needsAudit
     ? await deps.db.transaction().execute(async (tx) => {
+        if (req.refund) {
+          // Refunds of one sale queue on its row and check again under the lock, so two tills
+          // returning the same goods at once cannot both pay them back.
+          await sql`SELECT 1 FROM sales WHERE id = ${req.refund.of} FOR UPDATE`.execute(tx);
+          const current = await checkRefund(tx, req);
+          if (current) checkRefundAmounts(req, lines, current.sold);
+        }
         const result = await write.execute(tx);
         if (result.rows[0]?.inserted === 1) {
           if (isRefund) {

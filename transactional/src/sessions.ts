@@ -14,7 +14,8 @@ const LOCAL_HOSTS = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
  * browsers treat as a secure context. A till reaching the server over plain HTTP on the LAN gets
  * `keel_session` with the same flags but Secure (docs/security.md says to serve HTTPS instead).
  */
-function secureContext(request: FastifyRequest): boolean {
+/** HTTPS, or the server machine itself: where browsers allow Secure cookies and service workers. */
+export function secureContext(request: FastifyRequest): boolean {
   return request.protocol === 'https' || LOCAL_HOSTS.test(request.headers.host ?? '');
 }
 

@@ -61,12 +61,20 @@ export class RateLimiter {
   readonly #windowMs: number;
   readonly #hits = new Map<string, { count: number; start: number }>();
 
-  constructor(limit: number, windowMs: number) {
+  readonly #refuse: (seconds: number) => Problem;
+
+  constructor(
+    limit: number,
+    windowMs: number,
+    refuse: (seconds: number) => Problem = (seconds) =>
+      new Problem('auth.rate_limited', `too many sign-in attempts from this address; wait ${seconds} s`, { retryAfterSeconds: seconds }),
+  ) {
     this.#limit = limit;
     this.#windowMs = windowMs;
+    this.#refuse = refuse;
   }
 
-  /** Throws `auth.rate_limited` once `key` has made more than `limit` requests in the window. */
+  /** Throws (`auth.rate_limited` unless told otherwise) once `key` has made more than `limit` requests in the window. */
   hit(key: string): void {
     const now = Date.now();
     let h = this.#hits.get(key);
@@ -78,7 +86,7 @@ export class RateLimiter {
     h.count++;
     if (h.count > this.#limit) {
       const seconds = Math.ceil((h.start + this.#windowMs - now) / 1000);
-      throw new Problem('auth.rate_limited', `too many sign-in attempts from this address; wait ${seconds} s`, { retryAfterSeconds: seconds });
+      throw this.#refuse(seconds);
     }
   }
 }

@@ -41,6 +41,7 @@ const env = (port: number, dataDir: string): NodeJS.ProcessEnv => ({
   DISK_MIN_FREE_MB: '0',
   SHUTDOWN_TIMEOUT_MS: '9000',
   ANALYST_PORT: 'off',
+  HTTPS_PORT: 'off',
 });
 
 function freePort(): Promise<number> {

@@ -79,6 +79,7 @@ beforeAll(async () => {
     STORE_TIMEZONE: 'UTC',
     LOG_LEVEL: 'warn',
     LOADER_BATCH_MS: '50',
+    HTTPS_PORT: 'off',
   };
   await startServer();
   db = await openDatabase({ databaseUrl: pg.url, dataDir: dir.dir, poolSize: 2 });

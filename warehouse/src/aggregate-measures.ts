@@ -15,14 +15,3 @@ export const MEASURE_COLUMNS = `
   tax Int64,
   discount Int64,
   cost Int64`;
-
-/** The same measures computed from `sale_lines`, for a materialized view's SELECT. */
-export const MEASURE_SELECT = `
-  count() AS lines,
-  countIf(line_no = 1) AS tickets,
-  sum(quantity_milli) AS items_milli,
-  sum(total) AS revenue,
-  sum(net) AS net,
-  sum(tax) AS tax,
-  sum(discount) AS discount,
-  sum(cost) AS cost`;

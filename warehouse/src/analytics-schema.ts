@@ -1,4 +1,5 @@
-import { MEASURE_COLUMNS, MEASURE_SELECT, MONEY } from './aggregate-measures.js';
+import { MEASURE_COLUMNS, MONEY } from './aggregate-measures.js';
+import { SALES_CASHIER_DAY, SALES_CATEGORY_DAY, SALES_PRODUCT_DAY, TENDERS_STORE_DAY, viewStatement } from './aggregate-views.js';
 
 /**
  * Analytics tables and views beyond the store x hour/day ones (see schema.ts for the conventions:
@@ -32,22 +33,13 @@ ${WINDOW}`;
 
 export const ANALYTICS_STATEMENTS: readonly string[] = [
   summing('sales_product_day', '\n  product_id UInt64,\n  category_id UInt32,', 'store_id, business_day, product_id, category_id'),
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS sales_product_day_mv TO sales_product_day AS
-SELECT store_id, business_day, product_id, category_id,${MEASURE_SELECT}
-FROM sale_lines
-GROUP BY store_id, business_day, product_id, category_id`,
+  viewStatement(SALES_PRODUCT_DAY),
 
   summing('sales_category_day', '\n  category_id UInt32,', 'store_id, business_day, category_id'),
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS sales_category_day_mv TO sales_category_day AS
-SELECT store_id, business_day, category_id,${MEASURE_SELECT}
-FROM sale_lines
-GROUP BY store_id, business_day, category_id`,
+  viewStatement(SALES_CATEGORY_DAY),
 
   summing('sales_cashier_day', '\n  cashier_id LowCardinality(String),', 'store_id, business_day, cashier_id'),
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS sales_cashier_day_mv TO sales_cashier_day AS
-SELECT store_id, business_day, cashier_id,${MEASURE_SELECT}
-FROM sale_lines
-GROUP BY store_id, business_day, cashier_id`,
+  viewStatement(SALES_CASHIER_DAY),
 
   `CREATE TABLE IF NOT EXISTS sale_tenders (
   event_id UUID,
@@ -72,10 +64,7 @@ ${WINDOW}`,
 PARTITION BY toYYYYMM(business_day)
 ORDER BY (store_id, business_day, kind)
 ${WINDOW}`,
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS tenders_store_day_mv TO tenders_store_day AS
-SELECT store_id, business_day, kind, count() AS tenders, sum(amount) AS amount
-FROM sale_tenders
-GROUP BY store_id, business_day, kind`,
+  viewStatement(TENDERS_STORE_DAY),
 
   `CREATE TABLE IF NOT EXISTS stock_movements (
   event_id UUID,

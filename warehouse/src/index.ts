@@ -1,3 +1,4 @@
+export { AGGREGATE_VIEWS, type AggregateView, repairAggregates } from './aggregate-views.js';
 export { type AnalystLimits, DEFAULT_ANALYST_LIMITS, type PreparedQuery, prepareAnalystQuery } from './analyst-query.js';
 export { type AnalystAccess, type AnalystCredentials, type AnalystServer, type AnalystServerOptions, startAnalystServer } from './analyst-server.js';
 export {
@@ -45,6 +46,7 @@ export {
 export { DEMO_WEEKLY, type DemoHistoryOptions, type DemoHistoryResult, demoQuotas, loadDemoHistory } from './demo-history.js';
 export { type BacktestOptions, type BacktestResult, backtest, type ErrorFigures, errors } from './forecast-backtest.js';
 export { type ForecastOptions, type HoltWintersForecast, type HoltWintersParams, holtWinters, seasonalNaive } from './holt-winters.js';
+export { recoverUnfinishedLoads } from './load-ledger.js';
 export { type SaleLineRow, type SaleTenderRow, saleLineRows, saleTenderRows } from './sale-line-row.js';
 export { loadSaleEvents, type SaleLoadResult, saleBatchToken } from './sale-loader.js';
 export { INSERTABLE_TABLES, type InsertableTable, SCHEMA_STATEMENTS } from './schema.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SaleCompletedV1 } from '@keel/core';
+import { beginLoad, finishLoad } from './load-ledger.js';
 import { type SaleLineRow, type SaleTenderRow, saleLineRows, saleTenderRows } from './sale-line-row.js';
 import type { Warehouse } from './warehouse.js';
 
@@ -16,7 +17,9 @@ export interface SaleLoadResult {
  * Load a batch of sale events into `sale_lines` so that each event counts once in every figure,
  * however often it is delivered: events already stored are dropped (one look-up per batch),
  * repeats within the batch are dropped, and the rest go in ONE insert whose deduplication token
- * is derived from the event ids, so retrying the same insert is a no-op. Assumes a single writer.
+ * is derived from the event ids, so retrying the same insert is a no-op. The load is recorded in
+ * the ledger (load-ledger.ts) so that one cut off between a table and its views can be repaired:
+ * after a failure, run `recoverUnfinishedLoads` before loading again. Assumes a single writer.
  */
 export async function loadSaleEvents(wh: Warehouse, events: readonly SaleCompletedV1[]): Promise<SaleLoadResult> {
   const candidates = new Map<string, SaleLineRow[]>();
@@ -28,20 +31,22 @@ export async function loadSaleEvents(wh: Warehouse, events: readonly SaleComplet
     candidates.set(first.event_id, rows);
     tenders.set(first.event_id, saleTenderRows(event, first));
   }
-  // Tenders go first: lines are the record that an event is loaded, so a failure between the two
-  // inserts retries both, and the tender insert's own look-up and token keep it counted once.
-  if (tenders.size > 0) {
-    for (const id of await storedEventIds(wh, 'sale_tenders', candidates)) tenders.delete(id);
-    const tenderIds = [...tenders.keys()].sort();
-    const tenderRows = tenderIds.flatMap((id) => tenders.get(id) ?? []);
-    if (tenderRows.length > 0) await wh.insertRows('sale_tenders', tenderRows, saleBatchToken(tenderIds));
-  }
-  if (candidates.size > 0) {
-    for (const id of await storedEventIds(wh, 'sale_lines', candidates)) candidates.delete(id);
-  }
+  if (candidates.size === 0) return { loadedEvents: 0, skippedEvents: events.length, rows: 0 };
+  const scope = scopeOf(candidates);
+  for (const id of await storedEventIds(wh, 'sale_tenders', scope, candidates)) tenders.delete(id);
+  for (const id of await storedEventIds(wh, 'sale_lines', scope, candidates)) candidates.delete(id);
   const ids = [...candidates.keys()].sort();
   const rows = ids.flatMap((id) => candidates.get(id) ?? []);
-  if (rows.length > 0) await wh.insertRows('sale_lines', rows, saleBatchToken(ids));
+  const tenderIds = [...tenders.keys()].sort();
+  const tenderRows = tenderIds.flatMap((id) => tenders.get(id) ?? []);
+  if (rows.length > 0 || tenderRows.length > 0) {
+    const batch = await beginLoad(wh, scope);
+    // Tenders go first: lines are the record that an event is loaded, so a failure between the two
+    // inserts retries both, and the tender insert's own look-up and token keep it counted once.
+    if (tenderRows.length > 0) await wh.insertRows('sale_tenders', tenderRows, saleBatchToken(tenderIds));
+    if (rows.length > 0) await wh.insertRows('sale_lines', rows, saleBatchToken(ids));
+    await finishLoad(wh, [batch]);
+  }
   return { loadedEvents: ids.length, skippedEvents: events.length - ids.length, rows: rows.length };
 }
 
@@ -52,8 +57,12 @@ export function saleBatchToken(eventIds: readonly string[]): string {
     .digest('hex');
 }
 
-/** Event ids of the batch already in `sale_lines`. Store and day narrow the scan to few granules. */
-async function storedEventIds(wh: Warehouse, table: 'sale_lines' | 'sale_tenders', candidates: ReadonlyMap<string, readonly SaleLineRow[]>): Promise<string[]> {
+interface Scope {
+  readonly storeIds: number[];
+  readonly days: string[];
+}
+
+function scopeOf(candidates: ReadonlyMap<string, readonly SaleLineRow[]>): Scope {
   const stores = new Set<number>();
   const days = new Set<string>();
   for (const rows of candidates.values()) {
@@ -62,10 +71,15 @@ async function storedEventIds(wh: Warehouse, table: 'sale_lines' | 'sale_tenders
     stores.add(first.store_id);
     days.add(first.business_day);
   }
+  return { storeIds: [...stores], days: [...days] };
+}
+
+/** Event ids of the batch already in `table`. Store and day narrow the scan to few granules. */
+async function storedEventIds(wh: Warehouse, table: 'sale_lines' | 'sale_tenders', scope: Scope, candidates: ReadonlyMap<string, unknown>): Promise<string[]> {
   const found = await wh.query<{ event_id: string }>(
     `SELECT DISTINCT event_id FROM ${table}
 WHERE store_id IN {stores:Array(UInt32)} AND business_day IN {days:Array(Date)} AND event_id IN {ids:Array(UUID)}`,
-    { stores: [...stores], days: [...days], ids: [...candidates.keys()] },
+    { stores: scope.storeIds, days: scope.days, ids: [...candidates.keys()] },
   );
   return found.map((r) => r.event_id.toLowerCase());
 }

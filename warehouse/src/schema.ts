@@ -1,5 +1,7 @@
-import { MEASURE_SELECT as measureSelect, MEASURE_COLUMNS as measures, MONEY as money } from './aggregate-measures.js';
+import { MEASURE_COLUMNS as measures, MONEY as money } from './aggregate-measures.js';
+import { SALES_STORE_DAY, SALES_STORE_HOUR, viewStatement } from './aggregate-views.js';
 import { ANALYTICS_STATEMENTS } from './analytics-schema.js';
+import { LOAD_LEDGER_STATEMENT } from './load-ledger.js';
 
 /**
  * Warehouse schema: the DDL `migrate()` runs, in order, every statement idempotent.
@@ -20,10 +22,13 @@ import { ANALYTICS_STATEMENTS } from './analytics-schema.js';
  * pushes a block deduplicated in `sale_lines` through the views, with a token derived from the
  * original (`deduplicate_blocks_in_dependent_materialized_views = 1`, which inserts set explicitly),
  * and only the target's own deduplication drops it there.
+ *
+ * A table and its views are not written atomically: `load_ledger` (load-ledger.ts) records each
+ * load so that one cut off half-way gets its views recomputed from the raw tables.
  */
 
-/** Tables the warehouse accepts inserts into. Aggregate tables are fed by views only. */
-export const INSERTABLE_TABLES = ['sale_lines', 'sale_tenders', 'stock_movements', 'cash_sessions'] as const;
+/** Tables the warehouse accepts inserts into. Aggregate tables are fed by views (and repaired by the ledger) only. */
+export const INSERTABLE_TABLES = ['sale_lines', 'sale_tenders', 'stock_movements', 'cash_sessions', 'load_ledger'] as const;
 export type InsertableTable = (typeof INSERTABLE_TABLES)[number];
 
 export function isInsertableTable(table: string): table is InsertableTable {
@@ -69,10 +74,7 @@ PARTITION BY toYYYYMM(business_day)
 ORDER BY (store_id, business_day, business_hour)
 SETTINGS non_replicated_deduplication_window = 1000`,
 
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS sales_store_hour_mv TO sales_store_hour AS
-SELECT store_id, business_day, business_hour,${measureSelect}
-FROM sale_lines
-GROUP BY store_id, business_day, business_hour`,
+  viewStatement(SALES_STORE_HOUR),
 
   `CREATE TABLE IF NOT EXISTS sales_store_day (
   store_id UInt32,
@@ -82,12 +84,10 @@ PARTITION BY toYYYYMM(business_day)
 ORDER BY (store_id, business_day)
 SETTINGS non_replicated_deduplication_window = 1000`,
 
-  `CREATE MATERIALIZED VIEW IF NOT EXISTS sales_store_day_mv TO sales_store_day AS
-SELECT store_id, business_day,${measureSelect}
-FROM sale_lines
-GROUP BY store_id, business_day`,
+  viewStatement(SALES_STORE_DAY),
 
   // Data directories created before category_id existed get the column (0 = uncategorised).
   `ALTER TABLE sale_lines ADD COLUMN IF NOT EXISTS category_id UInt32 DEFAULT 0 CODEC(ZSTD(1)) AFTER product_id`,
   ...ANALYTICS_STATEMENTS,
+  LOAD_LEDGER_STATEMENT,
 ];

@@ -48,6 +48,7 @@ export class KeelChild {
       PORT: String(port),
       LOG_LEVEL: 'warn',
       ANALYST_PORT: 'off',
+      HTTPS_PORT: 'off',
       JOBS_ENABLED: 'false',
       DISK_MIN_FREE_MB: '0',
       // The simulated tills post as the owner over loopback; people and PINs are not what is measured.

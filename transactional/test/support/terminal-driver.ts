@@ -50,7 +50,7 @@ export class TerminalDriver {
   }
 
   /** Pays with the given tenders (amounts in minor units) and returns the receipt's total text. */
-  async pay(tenders: Array<{ kind: 'cash' | 'card'; amount: number; ref?: string; last4?: string }>) {
+  async pay(tenders: Array<{ kind: 'cash' | 'card'; amount: number; ref?: string; last4?: string }>, opts: { stayOnReceipt?: boolean } = {}) {
     await this.page.getByTestId('pay').click();
     const amount = this.page.getByLabel('Amount');
     await amount.waitFor({ timeout: 5_000 }).catch(async (e: unknown) => {
@@ -69,7 +69,7 @@ export class TerminalDriver {
     await this.page.getByTestId('complete').click();
     await this.page.getByTestId('receipt').waitFor();
     const id = (await this.page.getByTestId('receipt-id').textContent())?.trim() ?? '';
-    await this.page.getByTestId('new-sale').click();
+    if (!opts.stayOnReceipt) await this.page.getByTestId('new-sale').click();
     return id;
   }
 

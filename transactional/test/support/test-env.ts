@@ -37,6 +37,7 @@ export function testConfig(opts: { databaseUrl?: string; dataDir: string; nats?:
   return readConfig(
     {
       PORT: '0',
+      HTTPS_PORT: 'off',
       DATABASE_URL: opts.databaseUrl,
       NATS_URL: opts.nats ? 'nats://127.0.0.1:4222' : undefined,
       NATS_STREAM: `KEEL_T_${tag}`,

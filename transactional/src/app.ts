@@ -8,6 +8,7 @@ import { type AuthDeps, authRoutes } from './auth-routes.js';
 import { findCardNumber } from './card-number.js';
 import { type CashSessionDeps, cashSessionRoutes } from './cash-session-routes.js';
 import { catalogFileRoutes } from './catalog-file-routes.js';
+import { customerRoutes } from './customer-routes.js';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
 import { fileRoutes } from './file-routes.js';
@@ -16,6 +17,7 @@ import { type KeelMetrics, registerMetrics } from './metrics.js';
 import { Problem } from './problem.js';
 import { productFileRoutes } from './product-file-routes.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
+import { saleFlagRoutes } from './sale-flag-routes.js';
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
 import { stockRoutes } from './stock-routes.js';
@@ -150,6 +152,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(analyticsRoutes, { deps: deps.analytics });
   await app.register(cashSessionRoutes, { deps: deps.cashSessions });
   await app.register(terminalRoutes, { deps: deps.terminal });
+  await app.register(customerRoutes, { deps: { db: deps.terminal.db, audit: deps.terminal.audit } });
+  await app.register(saleFlagRoutes, { db: deps.terminal.db });
   if (deps.terminalDist) {
     const root = deps.terminalDist;
     await app.register(async (scope) => {

@@ -37,10 +37,7 @@ const prefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
  * it), e-mail, phone or customer code, and add one at the counter (audited). A sale names its
  * customer by id (`customerId`).
  */
-export const customerRoutes: FastifyPluginAsync<{ deps: { db: Kysely<Database>; audit: (entry: AuditEntry) => Promise<void> } }> = async (
-  app,
-  { deps },
-) => {
+export const customerRoutes: FastifyPluginAsync<{ deps: { db: Kysely<Database>; audit: (entry: AuditEntry) => Promise<void> } }> = async (app, { deps }) => {
   const { db } = deps;
   app.get<{ Querystring: Static<typeof SearchQuery> }>(
     '/api/v1/customers',
@@ -87,7 +84,13 @@ export const customerRoutes: FastifyPluginAsync<{ deps: { db: Kysely<Database>; 
         if (isUniqueViolation(e)) throw new Problem('customer.code_taken', `customer code ${values.code} is taken`);
         throw e;
       }
-      await deps.audit({ actor: principal.id, action: 'customer.created', subject: `customer:${created.id}`, detail: { name: created.name }, requestId: request.id });
+      await deps.audit({
+        actor: principal.id,
+        action: 'customer.created',
+        subject: `customer:${created.id}`,
+        detail: { name: created.name },
+        requestId: request.id,
+      });
       reply.code(201).header('location', `/api/v1/customers/${created.id}`);
       return created;
     },

@@ -12,7 +12,7 @@ import {
   settleTenders,
 } from '@keel/core';
 import { type Kysely, sql } from 'kysely';
-import { type AuditEntry, appendAudit } from './audit-log.js';
+import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Database } from './database.js';
 import { type Approval, discountOverLimit, verifyApproval, verifyOverrideApproval, verifyRefundApproval } from './discount-approval.js';
@@ -148,7 +148,11 @@ export async function recordSale(
     const detail = { overrides: priced.overrides, limitBp: principal.maxDiscountBp, permitted: mayOverride, storeId: req.storeId };
     if (!approval) {
       await deps.audit({ actor: principal.id, action: 'sale.override_refused', subject: req.id, detail, requestId });
-      throw new Problem('sale.override_approval_required', `a price override ${mayOverride ? `of ${overrideBp / 100}% is over your limit` : 'is not in your role'}`, detail);
+      throw new Problem(
+        'sale.override_approval_required',
+        `a price override ${mayOverride ? `of ${overrideBp / 100}% is over your limit` : 'is not in your role'}`,
+        detail,
+      );
     }
     overrideApprover = await audited(() => verifyOverrideApproval(deps.db, deps.lockout, approval, req.storeId, overrideBp, principal), detail);
   }

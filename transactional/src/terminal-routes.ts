@@ -10,8 +10,8 @@ import type { Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
 import { refundableLines } from './refund-check.js';
-import { SaleRequestSchema } from './sale-routes.js';
 import { loadSale } from './sale-result.js';
+import { SaleRequestSchema } from './sale-routes.js';
 import { recordSale, type SaleServiceDeps, type SaleSubmission } from './sale-service.js';
 import { findTill, TILL_KEY_HEADER } from './tills.js';
 

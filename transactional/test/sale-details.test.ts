@@ -113,7 +113,12 @@ describe('price override', () => {
     expect((await manager.signIn('/api/v1/auth/pin', { username: MANAGER.username, pin: MANAGER.pin })).status).toBe(200);
     const up = sale([{ productId: ids.JAM, quantityMilli: 1000, priceOverride: { unitPrice: 500, reason: 'Price match' } }], 500);
     expect((await manager.post('/api/v1/sales', up)).status).toBe(201);
-    const check = await cashier.post('/api/v1/terminal/approvals', { username: MANAGER.username, pin: MANAGER.pin, purpose: 'price_override', basisPoints: 5000 });
+    const check = await cashier.post('/api/v1/terminal/approvals', {
+      username: MANAGER.username,
+      pin: MANAGER.pin,
+      purpose: 'price_override',
+      basisPoints: 5000,
+    });
     expect(await check.json()).toEqual({ approverName: MANAGER.name });
     // Back to the cashier at this till for the next tests.
     expect((await cashier.signIn('/api/v1/auth/pin', { username: CASHIER.username, pin: CASHIER.pin })).status).toBe(200);
@@ -129,7 +134,10 @@ describe('customers and notes', () => {
     await problem(await cashier.post('/api/v1/customers', { name: 'Bad', email: 'not an address' }), 400, 'request.invalid');
     for (const q of ['ada', 'LOVE', 'ada@ex', '+44 20', 'c-1']) {
       const found = await (await cashier.get(`/api/v1/customers?q=${encodeURIComponent(q)}`)).json();
-      expect(found.items.map((c: { id: number }) => c.id), q).toEqual([ada.id]);
+      expect(
+        found.items.map((c: { id: number }) => c.id),
+        q,
+      ).toEqual([ada.id]);
     }
     expect((await (await cashier.get('/api/v1/customers?q=%25')).json()).items).toEqual([]);
 
@@ -196,12 +204,18 @@ describe('offline sales', () => {
 
     // The manager's list; a cashier may not read it.
     const list = await (await owner.get('/api/v1/sale-flags')).json();
-    expect(list.items.filter((f: { saleId: string }) => f.saleId === offline.id).map((f: { kind: string }) => f.kind).sort()).toEqual([
-      'price_changed',
-      'product_retired',
-      'stock_negative',
-    ]);
-    expect(list.items.find((f: { kind: string }) => f.kind === 'price_changed')).toMatchObject({ sku: 'TEA', tillPrice: 1000, serverPrice: 1100, cashierName: CASHIER.name });
+    expect(
+      list.items
+        .filter((f: { saleId: string }) => f.saleId === offline.id)
+        .map((f: { kind: string }) => f.kind)
+        .sort(),
+    ).toEqual(['price_changed', 'product_retired', 'stock_negative']);
+    expect(list.items.find((f: { kind: string }) => f.kind === 'price_changed')).toMatchObject({
+      sku: 'TEA',
+      tillPrice: 1000,
+      serverPrice: 1100,
+      cashierName: CASHIER.name,
+    });
     await problem(await cashier.get('/api/v1/sale-flags'), 403, 'auth.forbidden');
 
     // The warehouse counts the offline sale once, at the till's total.

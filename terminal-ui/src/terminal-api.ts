@@ -84,3 +84,14 @@ export const closeSession = (id: string, counts: Record<string, number>) =>
 export const drawerEvent = (id: string, kind: 'no_sale' | 'drawer_open', reason?: string) =>
   apiFetch<void>(`/api/v1/cash-sessions/${id}/drawer-events`, { method: 'POST', body: { kind, reason } });
 export const refundable = (saleId: string) => apiFetch<RefundableSale>(`/api/v1/terminal/refundable/${saleId}`);
+
+export interface Customer {
+  id: number;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  code: string | null;
+}
+
+export const searchCustomers = (q: string) => apiFetch<{ items: Customer[] }>(`/api/v1/customers?q=${encodeURIComponent(q)}&limit=8`);
+export const createCustomer = (c: { name: string; email?: string; phone?: string }) => apiFetch<Customer>('/api/v1/customers', { method: 'POST', body: c });

@@ -171,7 +171,7 @@ describe('offline sales', () => {
     const occurredAt = new Date(Date.now() - 60_000).toISOString();
     // Online, the same lines are refused: the server's price wins.
     await problem(await cashier.post('/api/v1/sales', sale(lines, 1700, { occurredAt })), 422, 'sale.unknown_product');
-    await problem(await cashier.post('/api/v1/sales', sale([lines[0] as object], 1000)), 422, 'sale.price_mismatch');
+    await problem(await cashier.post('/api/v1/sales', sale([lines[0] as Record<string, unknown>], 1000)), 422, 'sale.price_mismatch');
     // A script (not a till) may not call a sale offline.
     await problem(await owner.post('/api/v1/sales', sale(lines, 1700, { offline: true })), 403, 'till.required');
 

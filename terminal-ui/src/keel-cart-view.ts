@@ -53,6 +53,14 @@ export class KeelCartView extends LitElement {
         min-width: 44px;
         padding: 0 0.6rem;
       }
+      .sr {
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        overflow: hidden;
+        clip-path: inset(50%);
+        white-space: nowrap;
+      }
       .was {
         text-decoration: line-through;
       }
@@ -125,7 +133,7 @@ export class KeelCartView extends LitElement {
     const lines = this.cart?.lines ?? [];
     if (lines.length === 0) return html`<p class="empty">Scan an item or search by name to start a sale.</p>`;
     return html`<table aria-label="Sale lines">
-      <thead><tr><th>Item</th><th>Qty</th><th class="disc">Disc. %</th><th class="money">Total</th><th><span class="sr">Void</span></th></tr></thead>
+      <thead><tr><th>Item</th><th>Qty</th><th class="disc">Disc. %</th><th class="money">Total</th><th><span class="sr">Price or void</span></th></tr></thead>
       <tbody>${lines.map((l, i) => this.#row(l, i))}</tbody>
     </table>`;
   }

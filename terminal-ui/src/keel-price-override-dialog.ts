@@ -65,6 +65,8 @@ export class KeelPriceOverrideDialog extends LitElement {
   }
 
   override firstUpdated() {
+    // Below the lines (on a phone, below the fold): bring it into view with the price field focused.
+    this.scrollIntoView?.({ block: 'nearest' });
     this.priceInput.focus();
     this.priceInput.select();
   }

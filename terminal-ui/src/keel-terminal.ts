@@ -494,6 +494,7 @@ export class KeelTerminal extends LitElement {
         }} @code=${(e: CustomEvent<string>) => this.scan(e.detail)}></keel-search-box>
         <p id="msg" role="status" aria-live="polite" data-testid="message">${this.message}</p>
         <keel-cart-view .cart=${this.cart} .totals=${t} currency=${cur} @line-change=${this.#lineChange}></keel-cart-view>
+        ${this.#overrideDialog()}
       </section>
       <aside class="panel" aria-label="Totals and actions">
         <p>Total <span class="total money" data-testid="total">${formatMoney(t?.total ?? 0, cur)}</span></p>
@@ -535,7 +536,6 @@ export class KeelTerminal extends LitElement {
         }
       </aside>
     </div>
-    ${this.#overrideDialog()}
     ${
       this.approval
         ? html`<keel-approval-dialog basisPoints=${Math.abs(this.approval.bp)} limitBp=${data.config.cashier.maxDiscountBp}

@@ -3,12 +3,13 @@ import { customElement, state } from 'lit/decorators.js';
 import { type AuthState, authState, signOut, tillName } from './admin-api.js';
 import { adminStyles } from './admin-styles.js';
 import './keel-audit.js';
+import './keel-sale-flags.js';
 import './keel-setup.js';
 import './keel-sign-in.js';
 import './keel-till.js';
 import './keel-users.js';
 
-type View = 'users' | 'audit' | 'till';
+type View = 'users' | 'audit' | 'conflicts' | 'till';
 
 /** The back office shell: first-run owner, sign-in, then the pages the signed-in role may use. */
 @customElement('keel-admin')
@@ -70,7 +71,7 @@ export class KeelAdmin extends LitElement {
 
   #route = () => {
     const h = location.hash.slice(1);
-    this.view = h === 'audit' || h === 'till' || h === 'users' ? h : this.#defaultView();
+    this.view = h === 'audit' || h === 'conflicts' || h === 'till' || h === 'users' ? h : this.#defaultView();
   };
 
   #defaultView(): View {
@@ -108,6 +109,7 @@ export class KeelAdmin extends LitElement {
         <h1>Keel back office</h1>
         <nav aria-label="Sections">
           ${can('users.manage') ? link('users', 'Users') : nothing} ${can('audit.view') ? link('audit', 'Audit log') : nothing}
+          ${can('audit.view') ? link('conflicts', 'Sale conflicts') : nothing}
           ${can('sales.create') || can('tills.enroll') ? link('till', 'Till') : nothing}
           <a href="/dashboards/">Dashboards</a>
           <span class="who" data-testid="who">${user.name} (${user.role})${user.tillId ? ` · ${tillName() ?? 'till'}` : ''}</span>
@@ -116,6 +118,7 @@ export class KeelAdmin extends LitElement {
       </header>
       ${this.view === 'users' && can('users.manage') ? html`<keel-users></keel-users>` : nothing}
       ${this.view === 'audit' && can('audit.view') ? html`<keel-audit></keel-audit>` : nothing}
+      ${this.view === 'conflicts' && can('audit.view') ? html`<keel-sale-flags></keel-sale-flags>` : nothing}
       ${this.view === 'till' ? html`<keel-till .user=${user} @till-changed=${this.#reload}></keel-till>` : nothing}
     `;
   }

@@ -13,11 +13,16 @@ describe('price override', () => {
 
   it('an override within the limit never lowers a price by more than the limit', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10_000_000 }), fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 10000 }), (list, price, limit) => {
-        if (!overrideNeedsApproval(true, limit, list, price)) {
-          expect((list - price) * 10000).toBeLessThanOrEqual(list * limit);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10_000_000 }),
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.integer({ min: 0, max: 10000 }),
+        (list, price, limit) => {
+          if (!overrideNeedsApproval(true, limit, list, price)) {
+            expect((list - price) * 10000).toBeLessThanOrEqual(list * limit);
+          }
+        },
+      ),
     );
   });
 

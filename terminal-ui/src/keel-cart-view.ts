@@ -100,11 +100,13 @@ export class KeelCartView extends LitElement {
     return html`<tr data-testid="cart-line">
       <td class="name"><div>${l.product.name}</div><div class="sku">${l.product.sku} ·
         ${
+          l.override ? html`<span class="was">${formatMoney(l.product.price, this.currency)}</span>` : formatMoney(l.product.price, this.currency)
+        }${l.weighed ? ' /kg' : ''}</div>
+        ${
           l.override
-            ? html`<span class="was">${formatMoney(l.product.price, this.currency)}</span>
-              <span class="override" data-testid="line-override">${formatMoney(l.override.unitPrice, this.currency)} (${l.override.reason})</span>`
-            : formatMoney(l.product.price, this.currency)
-        }${l.weighed ? ' /kg' : ''}</div></td>
+            ? html`<div class="override sku" data-testid="line-override">${formatMoney(l.override.unitPrice, this.currency)}${l.weighed ? ' /kg' : ''} · ${l.override.reason}</div>`
+            : ''
+        }</td>
       <td>
         <input class="qty" aria-label="Quantity of ${l.product.name}" inputmode="decimal" .value=${live(qty)}
           @change=${(e: Event) => {

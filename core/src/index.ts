@@ -7,6 +7,7 @@ export * from './events.js';
 export * from './ids.js';
 export * from './money.js';
 export * from './permissions.js';
+export * from './price-override.js';
 export * from './sale.js';
 export * from './seeded-random.js';
 export * from './tax.js';

@@ -1,4 +1,5 @@
 import type { Discount } from './cart-totals.js';
+import type { PriceOverride } from './price-override.js';
 
 /** What a till sends to POST /api/v1/sales. The server recomputes every amount from its own data. */
 export interface SaleRequest {
@@ -15,6 +16,15 @@ export interface SaleRequest {
   readonly expectedTotal?: number | undefined;
   /** A refund names the sale it returns (lines negative, at that sale's prices) and why. */
   readonly refund?: SaleRefund | undefined;
+  /** The customer the sale is for (a customers id), when one was attached at the till. */
+  readonly customerId?: number | undefined;
+  /** Free text the cashier added (printed on the receipt). */
+  readonly note?: string | undefined;
+  /**
+   * The till took this sale while it could not reach the server: the customer has left with the
+   * goods at the till's prices, so the server accepts it at those prices and flags any difference.
+   */
+  readonly offline?: boolean | undefined;
 }
 
 export interface SaleRefund {
@@ -26,6 +36,9 @@ export interface SaleRequestLine {
   readonly productId: number;
   readonly quantityMilli: number;
   readonly discount?: Discount | undefined;
+  /** The list price the till showed for one unit (checked against the server's). */
+  readonly unitPrice?: number | undefined;
+  readonly priceOverride?: PriceOverride | undefined;
 }
 
 export type TenderKind = 'cash' | 'card' | 'voucher' | 'store_credit';

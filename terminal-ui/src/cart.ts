@@ -1,4 +1,4 @@
-import { type CartTotals, cartTotals, type Discount, money, type SaleRequest, type SaleTender, type TaxRate } from '@keel/core';
+import { type CartTotals, cartTotals, type Discount, money, type PriceOverride, type SaleRequest, type SaleTender, type TaxRate } from '@keel/core';
 import type { CatalogProduct } from './terminal-api.js';
 
 export interface CartLine {
@@ -7,6 +7,14 @@ export interface CartLine {
   readonly quantityMilli: number;
   readonly weighed: boolean;
   readonly discount?: Discount | undefined;
+  /** The cashier's unit price instead of the catalog's, with the reason. */
+  readonly override?: PriceOverride | undefined;
+}
+
+/** The customer a sale is for, as the till shows them. */
+export interface CartCustomer {
+  readonly id: number;
+  readonly name: string;
 }
 
 /** The sale being built: lines, discounts, totals from @keel/core exactly as the server computes them. */
@@ -19,6 +27,9 @@ export interface Cart {
   readonly refund?: { of: string; reason: string } | undefined;
   /** Who approved a discount above the cashier's limit. */
   readonly approvedBy?: string | undefined;
+  readonly customer?: CartCustomer | undefined;
+  /** Free text printed on the receipt. */
+  readonly note?: string | undefined;
 }
 
 let nextKey = 1;
@@ -30,13 +41,13 @@ export function newCart(id: string, now: Date): Cart {
 export function addLine(cart: Cart, product: CatalogProduct, quantityMilli: number, weighed: boolean): Cart {
   const last = cart.lines.at(-1);
   // The same piece item scanned again adds to the last line, like a cashier expects.
-  if (!weighed && last && !last.weighed && last.product.id === product.id && !last.discount) {
+  if (!weighed && last && !last.weighed && last.product.id === product.id && !last.discount && !last.override) {
     return { ...cart, lines: [...cart.lines.slice(0, -1), { ...last, quantityMilli: last.quantityMilli + quantityMilli }] };
   }
   return { ...cart, lines: [...cart.lines, { key: nextKey++, product, quantityMilli, weighed }] };
 }
 
-export function updateLine(cart: Cart, key: number, change: Partial<Pick<CartLine, 'quantityMilli' | 'discount'>>): Cart {
+export function updateLine(cart: Cart, key: number, change: Partial<Pick<CartLine, 'quantityMilli' | 'discount' | 'override'>>): Cart {
   return { ...cart, lines: cart.lines.map((l) => (l.key === key ? { ...l, ...change } : l)) };
 }
 
@@ -48,7 +59,7 @@ export function totalsOf(cart: Cart, taxes: ReadonlyMap<string, TaxRate>, unitPr
   return cartTotals({
     lines: cart.lines.map((l) => ({
       quantityMilli: l.quantityMilli,
-      unitPrice: money(unitPrice ? unitPrice(l) : l.product.price),
+      unitPrice: money(unitPrice ? unitPrice(l) : (l.override?.unitPrice ?? l.product.price)),
       tax: taxes.get(l.product.taxClass) ?? { code: l.product.taxClass, basisPoints: 0, inclusive: true },
       discount: l.discount,
     })),
@@ -68,16 +79,30 @@ export function largestDiscountBp(cart: Cart, totals: CartTotals): number {
   return Math.max(bp, asBp(cart.orderDiscount, afterLines));
 }
 
-export function saleRequest(cart: Cart, storeId: number, registerId: string, tenders: readonly SaleTender[], total: number): SaleRequest {
+/**
+ * The sale as the till sends (and journals) it. A sale's lines carry the list price the till showed
+ * (and any override); one taken offline says so: the server then accepts it at those prices.
+ */
+export function saleRequest(cart: Cart, storeId: number, registerId: string, tenders: readonly SaleTender[], total: number, offline = false): SaleRequest {
   return {
     id: cart.id,
     storeId,
     registerId,
     occurredAt: new Date().toISOString(),
-    lines: cart.lines.map((l) => ({ productId: l.product.id, quantityMilli: l.quantityMilli, ...(l.discount ? { discount: l.discount } : {}) })),
+    lines: cart.lines.map((l) => ({
+      productId: l.product.id,
+      quantityMilli: l.quantityMilli,
+      ...(l.discount ? { discount: l.discount } : {}),
+      // A refund is priced by the server from the original sale: no list price to check.
+      ...(cart.refund ? {} : { unitPrice: l.product.price }),
+      ...(l.override ? { priceOverride: l.override } : {}),
+    })),
     ...(cart.orderDiscount ? { orderDiscount: cart.orderDiscount } : {}),
     tenders,
     expectedTotal: total,
     ...(cart.refund ? { refund: cart.refund } : {}),
+    ...(cart.customer ? { customerId: cart.customer.id } : {}),
+    ...(cart.note?.trim() ? { note: cart.note.trim() } : {}),
+    ...(offline ? { offline: true } : {}),
   };
 }

@@ -10,6 +10,8 @@ export interface LineChange {
   quantityMilli?: number;
   discountBp?: number;
   void?: boolean;
+  /** The cashier asks to change this line's price. */
+  price?: boolean;
 }
 
 /** The lines of the sale with their quantity, discount and total; emits `line-change`. */
@@ -46,9 +48,25 @@ export class KeelCartView extends LitElement {
         width: 5.2rem;
         text-align: right;
       }
-      .void {
+      .void,
+      .price {
         min-width: 44px;
         padding: 0 0.6rem;
+      }
+      .sr {
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        overflow: hidden;
+        clip-path: inset(50%);
+        white-space: nowrap;
+      }
+      .was {
+        text-decoration: line-through;
+      }
+      .override {
+        color: #92400e;
+        font-weight: 600;
       }
       .empty {
         color: #4b5563;
@@ -80,7 +98,15 @@ export class KeelCartView extends LitElement {
     const qty = l.weighed ? (l.quantityMilli / 1000).toFixed(3) : String(l.quantityMilli / 1000);
     const bp = l.discount?.kind === 'percent' ? l.discount.basisPoints / 100 : 0;
     return html`<tr data-testid="cart-line">
-      <td class="name"><div>${l.product.name}</div><div class="sku">${l.product.sku} · ${formatMoney(l.product.price, this.currency)}${l.weighed ? ' /kg' : ''}</div></td>
+      <td class="name"><div>${l.product.name}</div><div class="sku">${l.product.sku} ·
+        ${
+          l.override ? html`<span class="was">${formatMoney(l.product.price, this.currency)}</span>` : formatMoney(l.product.price, this.currency)
+        }${l.weighed ? ' /kg' : ''}</div>
+        ${
+          l.override
+            ? html`<div class="override sku" data-testid="line-override">${formatMoney(l.override.unitPrice, this.currency)}${l.weighed ? ' /kg' : ''} · ${l.override.reason}</div>`
+            : ''
+        }</td>
       <td>
         <input class="qty" aria-label="Quantity of ${l.product.name}" inputmode="decimal" .value=${live(qty)}
           @change=${(e: Event) => {
@@ -98,7 +124,10 @@ export class KeelCartView extends LitElement {
           }} />
       </td>
       <td class="money" data-testid="line-total">${t ? formatMoney(t.total, this.currency) : ''}</td>
-      <td><button class="void danger" aria-label="Void ${l.product.name}" @click=${() => this.#change({ key: l.key, void: true })}>✕</button></td>
+      <td><div class="row" style="flex-wrap:nowrap">
+        <button class="price secondary" aria-label="Change the price of ${l.product.name}" title="Change the price" @click=${() => this.#change({ key: l.key, price: true })}>Price</button>
+        <button class="void danger" aria-label="Void ${l.product.name}" @click=${() => this.#change({ key: l.key, void: true })}>✕</button>
+      </div></td>
     </tr>`;
   }
 
@@ -106,7 +135,7 @@ export class KeelCartView extends LitElement {
     const lines = this.cart?.lines ?? [];
     if (lines.length === 0) return html`<p class="empty">Scan an item or search by name to start a sale.</p>`;
     return html`<table aria-label="Sale lines">
-      <thead><tr><th>Item</th><th>Qty</th><th class="disc">Disc. %</th><th class="money">Total</th><th><span class="sr">Void</span></th></tr></thead>
+      <thead><tr><th>Item</th><th>Qty</th><th class="disc">Disc. %</th><th class="money">Total</th><th><span class="sr">Price or void</span></th></tr></thead>
       <tbody>${lines.map((l, i) => this.#row(l, i))}</tbody>
     </table>`;
   }

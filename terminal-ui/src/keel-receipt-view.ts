@@ -11,7 +11,15 @@ export interface Receipt {
   registerId: string;
   cashier: string;
   at: string;
-  lines: Array<{ name: string; quantityMilli: number; weighed: boolean; total: number; discount: number }>;
+  lines: Array<{
+    name: string;
+    quantityMilli: number;
+    weighed: boolean;
+    total: number;
+    discount: number;
+    /** The catalog price and why another was charged, when the cashier changed it. */
+    override?: { listPrice: number; unitPrice: number; reason: string } | undefined;
+  }>;
   total: number;
   tax: number;
   discount: number;
@@ -19,6 +27,8 @@ export interface Receipt {
   change: number;
   refundOf?: string | undefined;
   offline: boolean;
+  customer?: string | undefined;
+  note?: string | undefined;
 }
 
 /** An 80 mm receipt: what prints is exactly this element (see page.css @media print). */
@@ -54,7 +64,8 @@ export class KeelReceiptView extends LitElement {
         font-weight: 800;
         font-size: 15px;
       }
-      .id {
+      .id,
+      .note {
         font-size: 11px;
         overflow-wrap: anywhere;
       }
@@ -82,6 +93,10 @@ export class KeelReceiptView extends LitElement {
       .copy p {
         flex: 1 1 100%;
         margin: 0;
+      }
+      .note {
+        font-size: 13px;
+        white-space: pre-wrap;
       }
       @media print {
         .copy {
@@ -193,6 +208,7 @@ export class KeelReceiptView extends LitElement {
         (
           l,
         ) => html`<div class="l"><span>${l.weighed ? `${(l.quantityMilli / 1000).toFixed(3)} kg` : `${l.quantityMilli / 1000} x`} ${l.name}</span><span>${m(l.total)}</span></div>
+          ${l.override ? html`<div class="l" data-testid="receipt-override"><span>&nbsp; ${m(l.override.unitPrice)} instead of ${m(l.override.listPrice)}: ${l.override.reason}</span></div>` : ''}
           ${l.discount ? html`<div class="l"><span>&nbsp; discount</span><span>-${m(l.discount)}</span></div>` : ''}`,
       )}
       <hr />
@@ -201,6 +217,8 @@ export class KeelReceiptView extends LitElement {
       <div class="l"><span>incl. tax</span><span>${m(r.tax)}</span></div>
       ${r.tenders.map((t) => html`<div class="l"><span>${t.kind}${t.reference ? ` ${t.reference}` : ''}</span><span>${m(t.amount)}</span></div>`)}
       ${r.change ? html`<div class="l big"><span>Change</span><span data-testid="receipt-change">${m(r.change)}</span></div>` : ''}
+      ${r.customer ? html`<hr /><div data-testid="receipt-customer">Customer: ${r.customer}</div>` : ''}
+      ${r.note ? html`<div class="note" data-testid="receipt-note">Note: ${r.note}</div>` : ''}
       <hr />
       <div class="c">Receipt number</div>
       <div class="c id" data-testid="receipt-id">${r.saleId}</div>

@@ -5,6 +5,7 @@ import { live } from 'lit/directives/live.js';
 import { parseScan } from './barcode.js';
 import { addLine, type Cart, largestDiscountBp, newCart, saleRequest, totalsOf, updateLine, voidLine } from './cart.js';
 import type { LineChange } from './keel-cart-view.js';
+import type { OverrideDecision } from './keel-price-override-dialog.js';
 import type { Receipt } from './keel-receipt-view.js';
 import type { RefundRequest } from './keel-refund-panel.js';
 import { listenForScans } from './keyboard-wedge.js';
@@ -32,7 +33,9 @@ import {
 import './keel-approval-dialog.js';
 import './keel-cart-view.js';
 import './keel-cash-panel.js';
+import './keel-customer-note.js';
 import './keel-payment-panel.js';
+import './keel-price-override-dialog.js';
 import './keel-receipt-view.js';
 import './keel-refund-panel.js';
 import './keel-search-box.js';
@@ -113,6 +116,8 @@ export class KeelTerminal extends LitElement {
   @state() private report: CashReport | undefined;
   @state() private approval: { key: number | 'order'; bp: number } | undefined;
   @state() private held: Cart[] = [];
+  /** The line whose price the cashier is changing. */
+  @state() private overrideKey: number | undefined;
   #journal = new SaleJournal();
   #sync: SaleSync | undefined;
   #stopScans: (() => void) | undefined;
@@ -211,6 +216,10 @@ export class KeelTerminal extends LitElement {
       this.cart = voidLine(this.cart, c.key);
       return;
     }
+    if (c.price) {
+      this.overrideKey = c.key;
+      return;
+    }
     if (c.quantityMilli !== undefined) this.cart = updateLine(this.cart, c.key, { quantityMilli: c.quantityMilli });
     if (c.discountBp !== undefined) this.#setDiscount(c.key, c.discountBp);
   }
@@ -228,6 +237,16 @@ export class KeelTerminal extends LitElement {
   #applyDiscount(key: number | 'order', bp: number) {
     const discount = bp > 0 ? ({ kind: 'percent', basisPoints: bp } as const) : undefined;
     this.cart = key === 'order' ? { ...this.cart, orderDiscount: discount } : updateLine(this.cart, key, { discount });
+  }
+
+  #override(e: CustomEvent<OverrideDecision>) {
+    const key = this.overrideKey;
+    this.overrideKey = undefined;
+    if (key === undefined) return;
+    const d = e.detail;
+    this.cart = updateLine(this.cart, key, { override: d.override });
+    if (d.approval) this.#approvals.set(this.cart.id, d.approval);
+    this.#say(!d.override ? 'Back to the catalog price' : d.approverName ? `Price changed, approved by ${d.approverName}` : 'Price changed');
   }
 
   #pay() {
@@ -254,8 +273,8 @@ export class KeelTerminal extends LitElement {
     const data = this.data;
     const t = this.totals;
     if (!data || !t || !this.#sync) return;
-    const request = saleRequest(this.cart, data.config.storeId, this.#registerId, e.detail.tenders, t.total);
     const offline = !this.#online;
+    const request = saleRequest(this.cart, data.config.storeId, this.#registerId, e.detail.tenders, t.total, offline);
     await this.#sync.record(request, this.#approvals.get(request.id)); // committed to the journal before anything is sent
     this.#approvals.delete(request.id);
     await this.#showReceipt(request.id, t, e.detail.tenders, e.detail.change, offline);
@@ -276,6 +295,7 @@ export class KeelTerminal extends LitElement {
         weighed: l.weighed,
         total: t.lines[i]?.total ?? 0,
         discount: t.lines[i]?.discount ?? 0,
+        override: l.override ? { listPrice: l.product.price, ...l.override } : undefined,
       })),
       total: t.total,
       tax: t.tax,
@@ -284,6 +304,8 @@ export class KeelTerminal extends LitElement {
       change,
       refundOf,
       offline,
+      customer: this.cart.customer?.name,
+      note: this.cart.note?.trim() || undefined,
     };
     await kvSet('lastReceipt', this.receipt);
     this.view = 'receipt';
@@ -472,6 +494,7 @@ export class KeelTerminal extends LitElement {
         }} @code=${(e: CustomEvent<string>) => this.scan(e.detail)}></keel-search-box>
         <p id="msg" role="status" aria-live="polite" data-testid="message">${this.message}</p>
         <keel-cart-view .cart=${this.cart} .totals=${t} currency=${cur} @line-change=${this.#lineChange}></keel-cart-view>
+        ${this.#overrideDialog()}
       </section>
       <aside class="panel" aria-label="Totals and actions">
         <p>Total <span class="total money" data-testid="total">${formatMoney(t?.total ?? 0, cur)}</span></p>
@@ -496,6 +519,13 @@ export class KeelTerminal extends LitElement {
           <button class="secondary" @click=${() => (this.view = 'pin')}>Switch cashier</button>
           <button class="secondary" @click=${() => void this.#signOut()}>Sign out</button>
         </div>
+        <keel-customer-note .customer=${this.cart.customer} note=${this.cart.note ?? ''}
+          @customer=${(e: CustomEvent<Cart['customer'] | null>) => {
+            this.cart = { ...this.cart, customer: e.detail ?? undefined };
+          }}
+          @note=${(e: CustomEvent<string>) => {
+            this.cart = { ...this.cart, note: e.detail };
+          }}></keel-customer-note>
         ${
           this.held.length
             ? html`<h2 style="margin-top:.8rem">Held sales</h2>${this.held.map(
@@ -525,6 +555,15 @@ export class KeelTerminal extends LitElement {
         }}></keel-approval-dialog>`
         : ''
     }`;
+  }
+
+  #overrideDialog() {
+    const line = this.cart.lines.find((l) => l.key === this.overrideKey);
+    const cashier = this.data?.config.cashier;
+    if (!line || !cashier) return '';
+    return html`<keel-price-override-dialog productName=${line.product.name} listPrice=${line.product.price} currency=${this.data?.config.currency ?? 'EUR'}
+      .current=${line.override} ?mayOverride=${cashier.permissions.includes('sales.price_override')} limitBp=${cashier.maxDiscountBp} ?online=${this.#online}
+      @override=${this.#override} @cancel=${() => (this.overrideKey = undefined)}></keel-price-override-dialog>`;
   }
 
   #body() {

@@ -106,7 +106,8 @@ export class SaleSync extends EventTarget {
       this.#contact(true);
       // The till's credential, not the sale: keep it pending until someone signs in again.
       if (err.status === 401 || (err.status === 403 && !err.code.startsWith('sale.'))) return false;
-      // The server refuses this sale (price changed, product retired, ...): keep it, flagged for a manager.
+      // The server refuses this sale (an online sale at a stale price, an approval lost in a reload, ...): keep it,
+      // flagged for a manager. (A sale taken offline is accepted at its prices; the server flags the differences.)
       await this.#journal.update({ ...entry, status: 'conflict', attempts: entry.attempts + 1, problem: `${err.code}: ${err.message}` });
       return true;
     }

@@ -90,3 +90,14 @@ export const receiptPdf = (saleId: string) => apiFetch<Blob>(`/api/v1/sales/${sa
 /** Mail the receipt (PDF attached) to `to`; 'queued' when the mail server is away (it is sent later). */
 export const mailReceipt = (saleId: string, to: string) =>
   apiFetch<{ status: 'sent' | 'queued' }>(`/api/v1/sales/${saleId}/receipt-mail`, { method: 'POST', body: { to } });
+
+export interface Customer {
+  id: number;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  code: string | null;
+}
+
+export const searchCustomers = (q: string) => apiFetch<{ items: Customer[] }>(`/api/v1/customers?q=${encodeURIComponent(q)}&limit=8`);
+export const createCustomer = (c: { name: string; email?: string; phone?: string }) => apiFetch<Customer>('/api/v1/customers', { method: 'POST', body: c });

@@ -162,7 +162,7 @@ export async function enrollThisTill(username: string, password: string, name: s
 }
 
 /** Checks a manager's username and PIN now, so a typo shows at once; the sale then carries them. */
-export function checkApproval(approval: Approval, purpose: 'discount' | 'refund', basisPoints = 0): Promise<{ approverName: string }> {
+export function checkApproval(approval: Approval, purpose: 'discount' | 'refund' | 'price_override', basisPoints = 0): Promise<{ approverName: string }> {
   return apiFetch('/api/v1/terminal/approvals', { method: 'POST', body: { ...approval, purpose, basisPoints } });
 }
 

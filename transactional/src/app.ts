@@ -10,6 +10,7 @@ import { type CashSessionDeps, cashSessionRoutes } from './cash-session-routes.j
 import { catalogFacetRoutes } from './catalog-facet-routes.js';
 import { catalogFileRoutes } from './catalog-file-routes.js';
 import { type CatalogDeps, catalogRoutes } from './catalog-routes.js';
+import { customerRoutes } from './customer-routes.js';
 import { type DashboardDeps, dashboardRoutes } from './dashboard-routes.js';
 import { fileRoutes } from './file-routes.js';
 import type { FileService } from './file-service.js';
@@ -18,6 +19,7 @@ import { Problem } from './problem.js';
 import { productFileRoutes } from './product-file-routes.js';
 import { type ReceiptDeps, receiptRoutes } from './receipt-routes.js';
 import { type Authenticate, enforceRoutePermissions, publicRoutes } from './route-permissions.js';
+import { saleFlagRoutes } from './sale-flag-routes.js';
 import { saleRoutes } from './sale-routes.js';
 import type { SaleServiceDeps } from './sale-service.js';
 import { secureContext } from './sessions.js';
@@ -161,6 +163,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(terminalRoutes, { deps: deps.terminal });
   if (deps.trust) await app.register(trustRoutes, { deps: deps.trust });
   if (deps.receipts) await app.register(receiptRoutes, { deps: deps.receipts });
+  await app.register(customerRoutes, { deps: { db: deps.terminal.db, audit: deps.terminal.audit } });
+  await app.register(saleFlagRoutes, { db: deps.terminal.db });
   if (deps.terminalDist) {
     const root = deps.terminalDist;
     const trust = deps.trust;

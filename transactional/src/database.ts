@@ -10,6 +10,26 @@ export interface Database {
   categories: { id: Generated<number>; parent_id: number | null; name: string; path: string };
   brands: { id: Generated<number>; name: string };
   sales: SaleTable;
+  customers: {
+    id: Generated<number>;
+    name: string;
+    email: string | null;
+    phone: string | null;
+    code: string | null;
+    created_by: string;
+    created_at: ColumnType<Date, never, never>;
+  };
+  sale_flags: {
+    id: Generated<number>;
+    sale_id: string;
+    store_id: number;
+    kind: SaleFlagKind;
+    product_id: number;
+    till_price: number | null;
+    server_price: number | null;
+    on_hand_milli: number | null;
+    created_at: ColumnType<Date, never, never>;
+  };
   sale_lines: SaleLineTable;
   sale_tenders: { sale_id: string; tender_no: number; kind: string; amount: number; reference: string | null };
   stock_movements: {
@@ -174,7 +194,13 @@ export interface SaleTable {
   change_due: number;
   request_id: string | null;
   refund_of: ColumnType<string | null, string | null | undefined, never>;
+  customer_id: ColumnType<number | null, number | null | undefined, never>;
+  note: ColumnType<string | null, string | null | undefined, never>;
+  offline: ColumnType<boolean, boolean | undefined, never>;
 }
+
+/** Why an offline sale was accepted with a difference a manager should look at. */
+export type SaleFlagKind = 'price_changed' | 'product_retired' | 'stock_negative';
 
 export interface CashSessionTable {
   id: string;
@@ -205,6 +231,9 @@ export interface SaleLineTable {
   total: number;
   cost: number;
   tax_code: string;
+  /** The list price when the cashier overrode it (unit_price is what was charged). */
+  list_price: ColumnType<number | null, number | null | undefined, never>;
+  override_reason: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface OutboxTable {

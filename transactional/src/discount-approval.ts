@@ -64,6 +64,22 @@ export async function verifyRefundApproval(
   return approver;
 }
 
+/** A price override beyond a cashier's permission or limit: the approver may override prices, by at least `neededBp`, here. */
+export async function verifyOverrideApproval(
+  db: Kysely<Database>,
+  lockout: SignInLockout,
+  approval: Approval,
+  storeId: number,
+  neededBp: number,
+  cashier: Principal,
+): Promise<Principal> {
+  const approver = await approverByPin(db, lockout, approval, cashier);
+  if (!can(approver, 'sales.price_override') || approver.maxDiscountBp < neededBp || !canSeeStore(approver, storeId)) {
+    throw new Problem('sale.approval_invalid', `${approver.name} may not approve this price override here`);
+  }
+  return approver;
+}
+
 async function approverByPin(db: Kysely<Database>, lockout: SignInLockout, approval: Approval, cashier: Principal): Promise<Principal> {
   const username = approval.username.toLowerCase();
   const key = `pin:${username}`;

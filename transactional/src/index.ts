@@ -9,4 +9,4 @@ export { type KeelServer, type StartOptions, startKeel } from './keel-server.js'
 export { migrate, schemaVersion } from './migrate.js';
 export { openDatabase } from './open-database.js';
 export { PROBLEMS, Problem, type ProblemCode } from './problem.js';
-export type { SaleResult } from './sale-service.js';
+export type { SaleResult } from './sale-result.js';

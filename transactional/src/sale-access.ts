@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
-import { loadSale, type SaleResult } from './sale-service.js';
+import { loadSale, type SaleResult } from './sale-result.js';
 
 /**
  * A sale this principal may read, or `sale.not_found`. Another store's sale, or (for those who see

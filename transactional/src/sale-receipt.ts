@@ -1,7 +1,7 @@
 import { formatMoney } from '@keel/core';
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
-import type { SaleResult } from './sale-service.js';
+import type { SaleResult } from './sale-result.js';
 
 /** A sale as its receipt shows it: the server's own amounts, names and times, never the till's. */
 export interface SaleReceipt {

@@ -1,4 +1,4 @@
-import { TENDER_KINDS } from '@keel/core';
+import { OVERRIDE_REASON_MAX, SALE_NOTE_MAX, TENDER_KINDS } from '@keel/core';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Principal } from './principal.js';
@@ -27,6 +27,16 @@ export const SaleRequestSchema = Type.Object(
           discount: Type.Optional(DiscountSchema),
           /** The unit price the till showed; refused (and audited) when it is not the server's. */
           unitPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 })),
+          /** The cashier's price for one unit instead of the list price, and why (audited; may need approval). */
+          priceOverride: Type.Optional(
+            Type.Object(
+              {
+                unitPrice: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 }),
+                reason: Type.String({ minLength: 1, maxLength: OVERRIDE_REASON_MAX, pattern: '\\S' }),
+              },
+              { additionalProperties: false },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -46,6 +56,10 @@ export const SaleRequestSchema = Type.Object(
       { minItems: 1, maxItems: 20 },
     ),
     expectedTotal: Type.Optional(Amount),
+    customerId: Type.Optional(Type.Integer({ minimum: 1 })),
+    note: Type.Optional(Type.String({ minLength: 1, maxLength: SALE_NOTE_MAX })),
+    /** Taken while the till could not reach the server: accepted at the till's prices, differences flagged. */
+    offline: Type.Optional(Type.Boolean()),
     refund: Type.Optional(Type.Object({ of: Uuid, reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false })),
     /** A manager's approval for a discount over the cashier's limit, entered at the till. */
     approval: Type.Optional(

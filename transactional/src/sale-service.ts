@@ -12,50 +12,23 @@ import {
   settleTenders,
 } from '@keel/core';
 import { type Kysely, sql } from 'kysely';
-import { type AuditEntry, appendAudit } from './audit-log.js';
+import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
-import type { Database, SaleLineTable } from './database.js';
-import { type Approval, discountOverLimit, verifyApproval, verifyRefundApproval } from './discount-approval.js';
+import type { Database } from './database.js';
+import { type Approval, discountOverLimit, verifyApproval, verifyOverrideApproval, verifyRefundApproval } from './discount-approval.js';
 import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
 import { checkRefund, checkRefundAmounts } from './refund-check.js';
+import { type SaleExtras, writeSaleExtras } from './sale-extras.js';
+import { type ProductForSale, priceLines, stockGoneNegative } from './sale-pricing.js';
+import { findReplay, lineResult, type SaleResult } from './sale-result.js';
 import type { SignInLockout } from './sign-in-lockout.js';
 
 /** A sale as posted: the shared request plus what only the server checks. */
 export interface SaleSubmission extends Omit<SaleRequest, 'lines'> {
-  readonly lines: ReadonlyArray<SaleRequestLine & { readonly unitPrice?: number | undefined }>;
+  readonly lines: readonly SaleRequestLine[];
   readonly approval?: Approval | undefined;
-}
-
-/** What the API answers for a sale, the same on the first post and on every replay. */
-export interface SaleResult {
-  readonly id: string;
-  readonly storeId: number;
-  readonly registerId: string | null;
-  readonly cashierId: string | null;
-  readonly occurredAt: string;
-  readonly recordedAt: string;
-  readonly businessDay: string;
-  readonly lines: ReadonlyArray<{
-    lineNo: number;
-    productId: number;
-    sku: string;
-    quantityMilli: number;
-    unitPrice: number;
-    gross: number;
-    discount: number;
-    net: number;
-    tax: number;
-    total: number;
-  }>;
-  readonly tenders: ReadonlyArray<{ kind: string; amount: number; reference: string | null }>;
-  readonly gross: number;
-  readonly discount: number;
-  readonly tax: number;
-  readonly net: number;
-  readonly total: number;
-  readonly changeDue: number;
 }
 
 export interface SaleServiceDeps {
@@ -83,7 +56,21 @@ export async function recordSale(
 ): Promise<{ sale: SaleResult; replayed: boolean }> {
   // The approval (a PIN) is never part of the stored fingerprint; a till's sale is recorded under its till.
   const { approval, ...content } = submission;
+  // A failed manager approval is audited with what it was for, then refused.
+  const audited = async (verify: () => Promise<Principal>, detail: Record<string, unknown>): Promise<Principal> => {
+    try {
+      return await verify();
+    } catch (e) {
+      if (e instanceof Problem) {
+        const failed = { ...detail, approver: approval?.username ?? null, reason: e.code };
+        await deps.audit({ actor: principal.id, action: 'sale.approval_failed', subject: req.id, detail: failed, requestId });
+      }
+      throw e;
+    }
+  };
   const req: Omit<SaleSubmission, 'approval'> = principal.tillId ? { ...content, registerId: `till:${principal.tillId}` } : content;
+  // Only a till takes sales offline (and only its sales are accepted at the till's prices).
+  if (req.offline && !principal.tillId) throw new Problem('till.required', 'only an enrolled till may send a sale it took offline');
   const requestSha = sha256Hex(canonicalJson(req));
   const store = await deps.reference.store(req.storeId);
   // Another store answers exactly as a store that does not exist.
@@ -105,37 +92,26 @@ export async function recordSale(
   let refundApprover: Principal | undefined;
   if (isRefund && !can(principal, 'sales.refund')) {
     if (!approval) throw new Problem('sale.refund_not_permitted');
-    try {
-      refundApprover = await verifyRefundApproval(deps.db, deps.lockout, approval, req.storeId, principal);
-    } catch (e) {
-      if (e instanceof Problem) {
-        const detail = { refundOf: req.refund?.of ?? null, approver: approval.username, reason: e.code };
-        await deps.audit({ actor: principal.id, action: 'sale.approval_failed', subject: req.id, detail, requestId });
-      }
-      throw e;
-    }
+    refundApprover = await audited(() => verifyRefundApproval(deps.db, deps.lockout, approval, req.storeId, principal), { refundOf: req.refund?.of ?? null });
   }
   const refund = await checkRefund(deps.db, req);
-  const products = found.filter((p) => p.id !== null);
-  const byId = new Map(products.map((p) => [p.id, p]));
-  const missing = productIds.filter((id) => !byId.get(id)?.active);
-  if (missing.length > 0) throw new Problem('sale.unknown_product', `unknown or inactive product ids: ${missing.join(', ')}`, { productIds: missing });
-
-  const cartLines: CartLineInput[] = [];
-  // A refund pays back what the customer paid for one unit, not today's price.
-  const priceOf = (productId: number) => refund?.unitPrices.get(productId) ?? byId.get(productId)?.price;
-  const tampered = req.lines.filter((l) => l.unitPrice !== undefined && l.unitPrice !== priceOf(l.productId));
-  if (tampered.length > 0) {
-    const prices = tampered.map((l) => ({ productId: l.productId, sent: l.unitPrice, server: priceOf(l.productId) }));
+  const byId = new Map(found.filter((p) => p.id !== null).map((p) => [p.id, p]));
+  const priced = priceLines(req, byId, refund?.unitPrices);
+  if (priced.tampered.length > 0) {
+    const prices = priced.tampered;
     await deps.audit({ actor: principal.id, action: 'sale.price_mismatch', subject: req.id, detail: { prices }, requestId });
-    throw new Problem('sale.price_mismatch', `product ${tampered[0]?.productId} costs ${prices[0]?.server}, the till sent ${prices[0]?.sent}`, { prices });
+    throw new Problem('sale.price_mismatch', `product ${prices[0]?.productId} costs ${prices[0]?.server}, the till sent ${prices[0]?.sent}`, { prices });
   }
-  for (const l of req.lines) {
-    const p = byId.get(l.productId);
-    const tax = p ? await deps.reference.taxClass(p.tax_class) : undefined;
-    if (!p || !tax) throw new Problem('sale.unknown_product', `product ${l.productId} has no usable tax class`);
-    const unitPrice = refund?.unitPrices.get(l.productId) ?? p.price;
-    cartLines.push({ quantityMilli: l.quantityMilli, unitPrice: money(unitPrice), tax, discount: l.discount });
+  const cartLines: CartLineInput[] = [];
+  for (const [i, l] of req.lines.entries()) {
+    const p = byId.get(l.productId) as ProductForSale;
+    const tax = await deps.reference.taxClass(p.tax_class);
+    if (!tax) throw new Problem('sale.unknown_product', `product ${l.productId} has no usable tax class`);
+    cartLines.push({ quantityMilli: l.quantityMilli, unitPrice: money(priced.lines[i]?.unitPrice ?? 0), tax, discount: l.discount });
+  }
+  if (req.customerId !== undefined) {
+    const customer = await deps.db.selectFrom('customers').select('id').where('id', '=', req.customerId).executeTakeFirst();
+    if (!customer) throw new Problem('sale.customer_unknown', `customer ${req.customerId} does not exist`);
   }
   let totals: ReturnType<typeof cartTotals>;
   try {
@@ -162,21 +138,25 @@ export async function recordSale(
       await deps.audit({ actor: principal.id, action: 'sale.discount_refused', subject: req.id, detail, requestId });
       throw new Problem('sale.approval_required', `a ${discount.largestBp / 100}% discount is over your ${principal.maxDiscountBp / 100}% limit`, detail);
     }
-    try {
-      approver = await verifyApproval(deps.db, deps.lockout, approval, req.storeId, discount.largestBp, principal);
-    } catch (e) {
-      if (e instanceof Problem) {
-        await deps.audit({
-          actor: principal.id,
-          action: 'sale.approval_failed',
-          subject: req.id,
-          detail: { ...detail, approver: approval.username, reason: e.code },
-          requestId,
-        });
-      }
-      throw e;
-    }
+    approver = await audited(() => verifyApproval(deps.db, deps.lockout, approval, req.storeId, discount.largestBp, principal), detail);
   }
+  // A price override: by a cashier who may override prices, within their limit; else a manager's approval.
+  const overrideBp = Math.max(0, ...priced.overrides.map((o) => o.reductionBp));
+  const mayOverride = can(principal, 'sales.price_override');
+  let overrideApprover: Principal | undefined;
+  if (priced.overrides.length > 0 && (!mayOverride || overrideBp > principal.maxDiscountBp)) {
+    const detail = { overrides: priced.overrides, limitBp: principal.maxDiscountBp, permitted: mayOverride, storeId: req.storeId };
+    if (!approval) {
+      await deps.audit({ actor: principal.id, action: 'sale.override_refused', subject: req.id, detail, requestId });
+      throw new Problem(
+        'sale.override_approval_required',
+        `a price override ${mayOverride ? `of ${overrideBp / 100}% is over your limit` : 'is not in your role'}`,
+        detail,
+      );
+    }
+    overrideApprover = await audited(() => verifyOverrideApproval(deps.db, deps.lockout, approval, req.storeId, overrideBp, principal), detail);
+  }
+  const flags = req.offline ? [...priced.flags, ...(await stockGoneNegative(deps.db, req.storeId, req.lines))] : [];
   const settled = settleTenders(totals.total, req.tenders);
   if (!settled.ok) throw new Problem('sale.tender_invalid', settled.reason);
 
@@ -192,6 +172,8 @@ export async function recordSale(
       sku: p.sku,
       quantity_milli: l.quantityMilli,
       unit_price: (cartLines[i] as CartLineInput).unitPrice as number,
+      list_price: priced.lines[i]?.listPrice ?? null,
+      override_reason: priced.lines[i]?.overrideReason ?? null,
       gross: t.gross,
       discount: t.discount,
       net: t.net,
@@ -218,7 +200,11 @@ export async function recordSale(
     registerId: req.registerId ?? null,
     cashierId: principal.id,
     currency: deps.currency,
-    lines: lines.map((l) => ({ ...lineResult(l), cost: l.cost, taxCode: l.tax_code, categoryId: byId.get(l.product_id)?.category_id ?? null })),
+    // SaleCompleted.v1 lines carry the charged unit price; the override's list price and reason stay in PostgreSQL.
+    lines: lines.map(({ list_price: _list, override_reason: _reason, ...l }) => {
+      const { listPrice: _l, overrideReason: _r, ...fact } = lineResult({ ...l, list_price: null, override_reason: null });
+      return { ...fact, cost: l.cost, taxCode: l.tax_code, categoryId: byId.get(l.product_id)?.category_id ?? null };
+    }),
     tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),
     total: totals.total,
     tax: totals.tax,
@@ -230,16 +216,17 @@ export async function recordSale(
   const write = sql<{ inserted: number }>`
     WITH s AS (
       INSERT INTO sales (id, store_id, register_id, cashier_id, occurred_at, recorded_at, business_day, business_hour, request_sha256,
-        gross, discount, tax, net, total, change_due, request_id, refund_of)
+        gross, discount, tax, net, total, change_due, request_id, refund_of, customer_id, note, offline)
       VALUES (${req.id}, ${req.storeId}, ${req.registerId ?? null}, ${principal.id}, ${occurredAt}, ${recordedAt}, ${day}, ${hour}, ${requestSha},
-        ${totals.gross}, ${totals.discount}, ${totals.tax}, ${totals.net}, ${totals.total}, ${settled.change}, ${requestId}, ${req.refund?.of ?? null})
+        ${totals.gross}, ${totals.discount}, ${totals.tax}, ${totals.net}, ${totals.total}, ${settled.change}, ${requestId}, ${req.refund?.of ?? null},
+        ${req.customerId ?? null}, ${req.note ?? null}, ${req.offline === true})
       ON CONFLICT (id) DO NOTHING
       RETURNING id
     ), l AS (
-      INSERT INTO sale_lines (sale_id, line_no, product_id, sku, quantity_milli, unit_price, gross, discount, net, tax, total, cost, tax_code)
+      INSERT INTO sale_lines (sale_id, line_no, product_id, sku, quantity_milli, unit_price, gross, discount, net, tax, total, cost, tax_code, list_price, override_reason)
       SELECT s.id, x.* FROM s, unnest(${col('line_no')}::smallint[], ${col('product_id')}::bigint[], ${col('sku')}::text[], ${col('quantity_milli')}::bigint[],
         ${col('unit_price')}::bigint[], ${col('gross')}::bigint[], ${col('discount')}::bigint[], ${col('net')}::bigint[], ${col('tax')}::bigint[],
-        ${col('total')}::bigint[], ${col('cost')}::bigint[], ${col('tax_code')}::text[]) AS x
+        ${col('total')}::bigint[], ${col('cost')}::bigint[], ${col('tax_code')}::text[], ${col('list_price')}::bigint[], ${col('override_reason')}::text[]) AS x
     ), t AS (
       INSERT INTO sale_tenders (sale_id, tender_no, kind, amount, reference)
       SELECT s.id, x.* FROM s, unnest(${tenders.map((t) => t.tender_no)}::smallint[], ${tenders.map((t) => t.kind)}::text[],
@@ -253,10 +240,33 @@ export async function recordSale(
       SELECT ${event.eventId}, ${req.storeId}, ${event.type}, ${JSON.stringify(event)}::jsonb, ${requestId} FROM s
     )
     SELECT count(*)::int AS inserted FROM s`;
-  // A refund or an approved discount is audited in the same transaction as the sale; an ordinary
-  // sale is one statement with no transaction around it (the audit chain's lock stays off its path).
-  const needsAudit = isRefund || approver !== undefined;
-  const { rows } = needsAudit
+  // A refund, an approval, an override or an offline sale's flags are recorded in the same
+  // transaction as the sale; an ordinary sale is one statement with no transaction around it
+  // (the audit chain's lock stays off its path).
+  const extras: SaleExtras = {
+    saleId: req.id,
+    storeId: req.storeId,
+    principal,
+    requestId,
+    refund: isRefund
+      ? {
+          refundOf: req.refund?.of ?? null,
+          reason: req.refund?.reason ?? null,
+          approvedBy: refundApprover?.id ?? null,
+          lines: lines.filter((l) => l.quantity_milli < 0).map((l) => ({ productId: l.product_id, quantityMilli: l.quantity_milli, total: l.total })),
+          total: totals.total,
+          tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),
+        }
+      : undefined,
+    discountApproval: approver
+      ? { approver, detail: { discountBp: discount.largestBp, limitBp: principal.maxDiscountBp, discount: totals.discount } }
+      : undefined,
+    overrides: priced.overrides,
+    overrideApprover,
+    flags,
+  };
+  const needsTransaction = isRefund || approver !== undefined || priced.overrides.length > 0 || flags.length > 0;
+  const { rows } = needsTransaction
     ? await deps.db.transaction().execute(async (tx) => {
         if (req.refund) {
           // Refunds of one sale queue on its row and check again under the lock, so two tills
@@ -266,38 +276,7 @@ export async function recordSale(
           if (current) checkRefundAmounts(req, lines, current.sold);
         }
         const result = await write.execute(tx);
-        if (result.rows[0]?.inserted === 1) {
-          if (isRefund) {
-            const refunded = lines
-              .filter((l) => l.quantity_milli < 0)
-              .map((l) => ({ productId: l.product_id, quantityMilli: l.quantity_milli, total: l.total }));
-            const detail = {
-              refundOf: req.refund?.of ?? null,
-              reason: req.refund?.reason ?? null,
-              approvedBy: refundApprover?.id ?? null,
-              lines: refunded,
-              total: totals.total,
-              tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount })),
-            };
-            await appendAudit(tx, { actor: principal.id, action: 'sale.refund', subject: req.id, detail, requestId });
-          }
-          if (approver) {
-            await appendAudit(tx, {
-              actor: approver.id,
-              action: 'sale.discount_approved',
-              subject: req.id,
-              detail: {
-                cashier: principal.id,
-                cashierName: principal.name,
-                approverName: approver.name,
-                discountBp: discount.largestBp,
-                limitBp: principal.maxDiscountBp,
-                discount: totals.discount,
-              },
-              requestId,
-            });
-          }
-        }
+        if (result.rows[0]?.inserted === 1) await writeSaleExtras(tx, extras);
         return result;
       })
     : await write.execute(deps.db);
@@ -324,68 +303,10 @@ export async function recordSale(
       net: totals.net,
       total: totals.total,
       changeDue: settled.change,
-    },
-  };
-}
-
-interface ProductForSale {
-  id: number;
-  sku: string;
-  price: number;
-  cost: number;
-  tax_class: string;
-  active: boolean;
-  category_id: number | null;
-}
-
-function lineResult(l: Omit<SaleLineTable, 'sale_id' | 'cost' | 'tax_code'>) {
-  return {
-    lineNo: l.line_no,
-    productId: l.product_id,
-    sku: l.sku,
-    quantityMilli: l.quantity_milli,
-    unitPrice: l.unit_price,
-    gross: l.gross,
-    discount: l.discount,
-    net: l.net,
-    tax: l.tax,
-    total: l.total,
-  };
-}
-
-/** The stored result of sale `id`, or a 422 if it exists with other content; undefined when new. */
-async function findReplay(db: Kysely<Database>, id: string, requestSha: string): Promise<SaleResult | undefined> {
-  const sale = await loadSale(db, id);
-  if (!sale) return undefined;
-  if (sale.requestSha !== requestSha) throw new Problem('sale.id_conflict', `sale ${id} exists with different content`);
-  return sale.result;
-}
-
-export async function loadSale(db: Kysely<Database>, id: string): Promise<{ result: SaleResult; requestSha: string } | undefined> {
-  const s = await db.selectFrom('sales').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!s) return undefined;
-  const [lines, tenders] = await Promise.all([
-    db.selectFrom('sale_lines').selectAll().where('sale_id', '=', id).orderBy('line_no').execute(),
-    db.selectFrom('sale_tenders').selectAll().where('sale_id', '=', id).orderBy('tender_no').execute(),
-  ]);
-  return {
-    requestSha: s.request_sha256,
-    result: {
-      id: s.id,
-      storeId: s.store_id,
-      registerId: s.register_id,
-      cashierId: s.cashier_id,
-      occurredAt: s.occurred_at.toISOString(),
-      recordedAt: s.recorded_at.toISOString(),
-      businessDay: s.business_day,
-      lines: lines.map(lineResult),
-      tenders: tenders.map((t) => ({ kind: t.kind, amount: t.amount, reference: t.reference })),
-      gross: s.gross,
-      discount: s.discount,
-      tax: s.tax,
-      net: s.net,
-      total: s.total,
-      changeDue: s.change_due,
+      customerId: req.customerId ?? null,
+      note: req.note ?? null,
+      offline: req.offline === true,
+      flags,
     },
   };
 }

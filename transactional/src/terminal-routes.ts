@@ -4,14 +4,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from './audit-log.js';
 import type { Database } from './database.js';
-import { verifyApproval, verifyRefundApproval } from './discount-approval.js';
+import { verifyApproval, verifyOverrideApproval, verifyRefundApproval } from './discount-approval.js';
 import { replayCashier } from './journal-replay.js';
 import type { Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
 import { refundableLines } from './refund-check.js';
+import { loadSale } from './sale-result.js';
 import { SaleRequestSchema } from './sale-routes.js';
-import { loadSale, recordSale, type SaleServiceDeps, type SaleSubmission } from './sale-service.js';
+import { recordSale, type SaleServiceDeps, type SaleSubmission } from './sale-service.js';
 import { findTill, TILL_KEY_HEADER } from './tills.js';
 
 /** What a till may do while it cannot reach the server (TERMINAL_OFFLINE_* settings). */
@@ -38,8 +39,8 @@ const ApprovalBody = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 64 }),
     pin: Type.String({ minLength: 1, maxLength: 8 }),
-    /** What the manager approves: a discount of `basisPoints`, or a refund. */
-    purpose: Type.Union([Type.Literal('discount'), Type.Literal('refund')]),
+    /** What the manager approves: a discount of `basisPoints`, a refund, or a price override lowering a price by `basisPoints`. */
+    purpose: Type.Union([Type.Literal('discount'), Type.Literal('refund'), Type.Literal('price_override')]),
     basisPoints: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
   },
   { additionalProperties: false },
@@ -81,7 +82,9 @@ export const terminalRoutes: FastifyPluginAsync<{ deps: TerminalDeps }> = async 
         const approver =
           purpose === 'refund'
             ? await verifyRefundApproval(deps.db, deps.sales.lockout, approval, deps.storeId, p)
-            : await verifyApproval(deps.db, deps.sales.lockout, approval, deps.storeId, basisPoints ?? 0, p);
+            : purpose === 'price_override'
+              ? await verifyOverrideApproval(deps.db, deps.sales.lockout, approval, deps.storeId, basisPoints ?? 0, p)
+              : await verifyApproval(deps.db, deps.sales.lockout, approval, deps.storeId, basisPoints ?? 0, p);
         return { approverName: approver.name };
       } catch (e) {
         if (e instanceof Problem) {

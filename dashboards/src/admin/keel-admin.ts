@@ -5,13 +5,14 @@ import { adminStyles } from './admin-styles.js';
 import './keel-audit.js';
 import './keel-catalog-import.js';
 import './keel-products.js';
+import './keel-sale-flags.js';
 import './keel-setup.js';
 import './keel-sign-in.js';
 import './keel-till.js';
 import './keel-users.js';
 
-type View = 'users' | 'audit' | 'till' | 'products' | 'import';
-const VIEWS: readonly View[] = ['users', 'audit', 'till', 'products', 'import'];
+type View = 'users' | 'audit' | 'conflicts' | 'till' | 'products' | 'import';
+const VIEWS: readonly View[] = ['users', 'audit', 'conflicts', 'till', 'products', 'import'];
 
 /** The back office shell: first-run owner, sign-in, then the pages the signed-in role may use. */
 @customElement('keel-admin')
@@ -113,6 +114,7 @@ export class KeelAdmin extends LitElement {
         <nav aria-label="Sections">
           ${can('users.manage') ? link('users', 'Users') : nothing} ${can('audit.view') ? link('audit', 'Audit log') : nothing}
           ${can('catalog.read') ? link('products', 'Products') : nothing} ${can('catalog.write') ? link('import', 'Import') : nothing}
+          ${can('audit.view') ? link('conflicts', 'Sale conflicts') : nothing}
           ${can('sales.create') || can('tills.enroll') ? link('till', 'Till') : nothing}
           <a href="/dashboards/">Dashboards</a>
           <span class="who" data-testid="who">${user.name} (${user.role})${user.tillId ? ` · ${tillName() ?? 'till'}` : ''}</span>
@@ -123,6 +125,7 @@ export class KeelAdmin extends LitElement {
       ${this.view === 'audit' && can('audit.view') ? html`<keel-audit></keel-audit>` : nothing}
       ${this.view === 'products' && can('catalog.read') ? html`<keel-products .user=${user}></keel-products>` : nothing}
       ${this.view === 'import' && can('catalog.write') ? html`<keel-catalog-import></keel-catalog-import>` : nothing}
+      ${this.view === 'conflicts' && can('audit.view') ? html`<keel-sale-flags></keel-sale-flags>` : nothing}
       ${this.view === 'till' ? html`<keel-till .user=${user} @till-changed=${this.#reload}></keel-till>` : nothing}
     `;
   }

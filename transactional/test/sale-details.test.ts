@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiToken } from '../src/api-tokens.js';
+import { type KeelServer, startKeel } from '../src/keel-server.js';
+import { eventually } from './support/pg-figures.js';
+import { SessionClient } from './support/session-client.js';
+import { addPeople, CASHIER, MANAGER } from './support/store-people.js';
+import { createTestDatabase, tempDataDir, testConfig } from './support/test-env.js';
+
+/**
+ * What a till adds to a sale, against the real server, PostgreSQL and the warehouse: a price
+ * override with its reason (a cashier needs a manager's PIN, the server recomputes and keeps both
+ * prices, audited), a customer and a note, and offline sales accepted at the till's prices with
+ * their conflicts (price changed, product retired, stock gone negative) flagged for a manager —
+ * once, however often the till replays them — while online sales keep the server's price.
+ */
+let server: KeelServer;
+let cleanup: Array<() => Promise<void> | void> = [];
+let ownerToken: string;
+let owner: SessionClient;
+let cashier: SessionClient;
+let tillKey: string;
+let casey: number;
+const ids: Record<string, number> = {};
+
+async function problem(res: Response, status: number, code: string) {
+  const body = await res.json();
+  expect({ status: res.status, code: body.code }).toEqual({ status, code });
+  return body;
+}
+
+const count = async (table: 'sales' | 'sale_flags') =>
+  Number(
+    (
+      await server.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  const dir = tempDataDir();
+  cleanup = [db.drop, dir.remove];
+  server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir, nats: true }), { dashboardsDist: null });
+  ownerToken = await createApiToken(server.db, 'setup script', 'owner');
+  owner = new SessionClient(server.url, { token: ownerToken });
+  for (const [sku, price] of [
+    ['TEA', 1000],
+    ['JAM', 450],
+    ['OLD', 300],
+    ['KEPT', 200],
+  ] as const) {
+    const res = await owner.post('/api/v1/products', { sku, name: sku, price, cost: 100, taxClass: 'standard' });
+    expect(res.status).toBe(201);
+    ids[sku] = (await res.json()).id;
+  }
+  await addPeople(server.url, ownerToken, [MANAGER, CASHIER]);
+  casey = (await server.db.selectFrom('users').select('id').where('username', '=', CASHIER.username).executeTakeFirstOrThrow()).id;
+  const till = await owner.post('/api/v1/tills', { name: 'Till 1', storeId: 1 });
+  tillKey = (await till.json()).key;
+  cashier = new SessionClient(server.url, { tillKey });
+  expect((await cashier.signIn('/api/v1/auth/pin', { username: CASHIER.username, pin: CASHIER.pin })).status).toBe(200);
+});
+
+afterAll(async () => {
+  await server?.close();
+  for (const c of cleanup.reverse()) await c();
+});
+
+function sale(lines: Array<Record<string, unknown>>, total: number, extra: Record<string, unknown> = {}) {
+  return { id: randomUUID(), storeId: 1, lines, tenders: [{ kind: 'cash', amount: total }], expectedTotal: total, ...extra };
+}
+
+describe('price override', () => {
+  it("needs a manager's PIN for a cashier, is recomputed, keeps both prices and the reason, and is audited", async () => {
+    const line = { productId: ids.TEA, quantityMilli: 2000, unitPrice: 1000, priceOverride: { unitPrice: 800, reason: 'Damaged item' } };
+    const body = sale([line], 1600);
+    const before = await count('sales');
+    const refused = await problem(await cashier.post('/api/v1/sales', body), 403, 'sale.override_approval_required');
+    expect(refused.overrides[0]).toMatchObject({ productId: ids.TEA, listPrice: 1000, unitPrice: 800, reductionBp: 2000 });
+    await problem(await cashier.post('/api/v1/sales', { ...body, approval: { username: MANAGER.username, pin: '0000' } }), 403, 'sale.approval_invalid');
+    // A total computed at the list price is not the server's total.
+    const approval = { username: MANAGER.username, pin: MANAGER.pin };
+    await problem(await cashier.post('/api/v1/sales', { ...sale([line], 2000), approval }), 422, 'sale.total_mismatch');
+    // No reason, or an override on a refund line: refused.
+    await problem(await cashier.post('/api/v1/sales', sale([{ ...line, priceOverride: { unitPrice: 800, reason: ' ' } }], 1600)), 400, 'request.invalid');
+    expect(await count('sales')).toBe(before);
+
+    const ok = await cashier.post('/api/v1/sales', { ...body, approval });
+    expect(ok.status).toBe(201);
+    const result = await ok.json();
+    expect(result.total).toBe(1600);
+    expect(result.lines[0]).toMatchObject({ unitPrice: 800, listPrice: 1000, overrideReason: 'Damaged item', gross: 1600 });
+    const row = await server.db.selectFrom('sale_lines').selectAll().where('sale_id', '=', body.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ unit_price: 800, list_price: 1000, override_reason: 'Damaged item', total: 1600 });
+    const audit = await server.db.selectFrom('audit_log').select(['action', 'actor', 'detail']).where('subject', '=', body.id).execute();
+    const manager = await server.db.selectFrom('users').select('id').where('username', '=', MANAGER.username).executeTakeFirstOrThrow();
+    expect(audit.map((a) => a.action).sort()).toEqual(['sale.approval_failed', 'sale.override_refused', 'sale.price_override']);
+    expect(audit.find((a) => a.action === 'sale.price_override')).toMatchObject({
+      actor: `user:${casey}`,
+      detail: { approvedBy: `user:${manager.id}`, lines: [{ listPrice: 1000, unitPrice: 800, reason: 'Damaged item' }] },
+    });
+    // The same sale again: the original answer, nothing recorded twice.
+    const again = await cashier.post('/api/v1/sales', { ...body, approval });
+    expect(again.status).toBe(200);
+    expect((await server.db.selectFrom('audit_log').select('id').where('action', '=', 'sale.price_override').execute()).length).toBe(1);
+  });
+
+  it('a manager overrides on their own; the till checks an approval for an override at once', async () => {
+    const manager = new SessionClient(server.url, { tillKey });
+    expect((await manager.signIn('/api/v1/auth/pin', { username: MANAGER.username, pin: MANAGER.pin })).status).toBe(200);
+    const up = sale([{ productId: ids.JAM, quantityMilli: 1000, priceOverride: { unitPrice: 500, reason: 'Price match' } }], 500);
+    expect((await manager.post('/api/v1/sales', up)).status).toBe(201);
+    const check = await cashier.post('/api/v1/terminal/approvals', {
+      username: MANAGER.username,
+      pin: MANAGER.pin,
+      purpose: 'price_override',
+      basisPoints: 5000,
+    });
+    expect(await check.json()).toEqual({ approverName: MANAGER.name });
+    // Back to the cashier at this till for the next tests.
+    expect((await cashier.signIn('/api/v1/auth/pin', { username: CASHIER.username, pin: CASHIER.pin })).status).toBe(200);
+  });
+});
+
+describe('customers and notes', () => {
+  it('finds and adds customers; a sale records its customer and note', async () => {
+    const created = await cashier.post('/api/v1/customers', { name: 'Ada Lovelace', email: 'ada@example.org', phone: '+44 20 7946 0000', code: 'C-1' });
+    expect(created.status).toBe(201);
+    const ada = await created.json();
+    await problem(await cashier.post('/api/v1/customers', { name: 'Other', code: 'C-1' }), 409, 'customer.code_taken');
+    await problem(await cashier.post('/api/v1/customers', { name: 'Bad', email: 'not an address' }), 400, 'request.invalid');
+    for (const q of ['ada', 'LOVE', 'ada@ex', '+44 20', 'c-1']) {
+      const found = await (await cashier.get(`/api/v1/customers?q=${encodeURIComponent(q)}`)).json();
+      expect(
+        found.items.map((c: { id: number }) => c.id),
+        q,
+      ).toEqual([ada.id]);
+    }
+    expect((await (await cashier.get('/api/v1/customers?q=%25')).json()).items).toEqual([]);
+
+    const body = sale([{ productId: ids.JAM, quantityMilli: 1000 }], 450, { customerId: ada.id, note: 'Deliver on Friday' });
+    const res = await cashier.post('/api/v1/sales', body);
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ customerId: ada.id, note: 'Deliver on Friday', offline: false, flags: [] });
+    expect(await (await cashier.get(`/api/v1/sales/${body.id}`)).json()).toMatchObject({ customerId: ada.id, note: 'Deliver on Friday' });
+    await problem(await cashier.post('/api/v1/sales', { ...body, id: randomUUID(), customerId: 999999 }), 422, 'sale.customer_unknown');
+    await problem(await cashier.post('/api/v1/sales', { ...body, id: randomUUID(), note: 'x'.repeat(501) }), 400, 'request.invalid');
+  });
+});
+
+describe('offline sales', () => {
+  it('are accepted at the till price and flagged once; online sales keep the server price', async () => {
+    // Stock is kept for KEPT (received 1); the till sells 2 of it offline.
+    expect((await owner.post('/api/v1/stock/receipts', { storeId: 1, productId: ids.KEPT, quantityMilli: 1000 })).status).toBe(201);
+    // Prices change on the server while the till is away: TEA 1000 -> 1100, OLD is retired.
+    for (const [sku, change] of [
+      ['TEA', { price: 1100 }],
+      ['OLD', { active: false }],
+    ] as const) {
+      const { version } = await (await owner.get(`/api/v1/products/${ids[sku]}`)).json();
+      expect((await owner.patch(`/api/v1/products/${ids[sku]}`, { ...change, version })).status).toBe(200);
+    }
+    const lines = [
+      { productId: ids.TEA, quantityMilli: 1000, unitPrice: 1000 },
+      { productId: ids.OLD, quantityMilli: 1000, unitPrice: 300 },
+      { productId: ids.KEPT, quantityMilli: 2000, unitPrice: 200 },
+    ];
+    const occurredAt = new Date(Date.now() - 60_000).toISOString();
+    // Online, the same lines are refused: the server's price wins.
+    await problem(await cashier.post('/api/v1/sales', sale(lines, 1700, { occurredAt })), 422, 'sale.unknown_product');
+    await problem(await cashier.post('/api/v1/sales', sale([lines[0] as Record<string, unknown>], 1000)), 422, 'sale.price_mismatch');
+    // A script (not a till) may not call a sale offline.
+    await problem(await owner.post('/api/v1/sales', sale(lines, 1700, { offline: true })), 403, 'till.required');
+
+    const salesBefore = await count('sales');
+    const offline = sale(lines, 1700, { occurredAt, offline: true });
+    const first = await cashier.post('/api/v1/sales', offline);
+    expect(first.status).toBe(201);
+    const recorded = await first.json();
+    expect(recorded).toMatchObject({ total: 1700, offline: true });
+    expect(recorded.flags).toEqual(
+      expect.arrayContaining([
+        { kind: 'price_changed', productId: ids.TEA, tillPrice: 1000, serverPrice: 1100, onHandMilli: null },
+        { kind: 'product_retired', productId: ids.OLD, tillPrice: 300, serverPrice: 300, onHandMilli: null },
+        { kind: 'stock_negative', productId: ids.KEPT, tillPrice: null, serverPrice: null, onHandMilli: -1000 },
+      ]),
+    );
+    expect(recorded.flags.length).toBe(3);
+
+    // The till replays it (the answer was lost; then its session ended): the same answer, nothing twice.
+    const again = await cashier.post('/api/v1/sales', offline);
+    expect(again.status).toBe(200);
+    expect((await again.json()).flags.length).toBe(3);
+    const replay = await new SessionClient(server.url, { tillKey }).post('/api/v1/terminal/replays', { cashierId: casey, sale: offline });
+    expect(replay.status).toBe(200);
+    expect(await count('sales')).toBe(salesBefore + 1);
+    expect(await count('sale_flags')).toBe(3);
+    expect((await server.db.selectFrom('audit_log').select('id').where('action', '=', 'sale.sync_conflict').execute()).length).toBe(1);
+    const row = await server.db.selectFrom('sales').select(['total', 'offline']).where('id', '=', offline.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ total: 1700, offline: true });
+
+    // The manager's list; a cashier may not read it.
+    const list = await (await owner.get('/api/v1/sale-flags')).json();
+    expect(
+      list.items
+        .filter((f: { saleId: string }) => f.saleId === offline.id)
+        .map((f: { kind: string }) => f.kind)
+        .sort(),
+    ).toEqual(['price_changed', 'product_retired', 'stock_negative']);
+    expect(list.items.find((f: { kind: string }) => f.kind === 'price_changed')).toMatchObject({
+      sku: 'TEA',
+      tillPrice: 1000,
+      serverPrice: 1100,
+      cashierName: CASHIER.name,
+    });
+    await problem(await cashier.get('/api/v1/sale-flags'), 403, 'auth.forbidden');
+
+    // The warehouse counts the offline sale once, at the till's total.
+    const day = recorded.businessDay;
+    const summary = async () => (await owner.get(`/api/v1/dashboard/summary?day=${day}&store=1`)).json();
+    await eventually(async () => (await summary()).tickets >= salesBefore + 1, 30_000);
+    const s = await summary();
+    expect(s.tickets).toBe(salesBefore + 1);
+  });
+});

@@ -34,10 +34,8 @@ describe('the warehouse server down under checkout load', () => {
     expect(count.conflicts).toBe(0);
     expect(count.inPostgres).toBe(count.acknowledged);
     expect(count.duplicated).toBe(0);
-    // OPEN BUG (docs/reliability.md, bug 2, the same as keel-kill's): when the warehouse dies in the
-    // middle of an insert, `sale_lines` can keep a batch its aggregate views never got (1 run in 3:
-    // 6 of 782 short, events acked). Until it is fixed this checks only that the warehouse never
-    // counts a sale twice; most runs converge exactly, and the bench scenario reports the shortfall.
-    expect(count.inWarehouse).toBeLessThanOrEqual(count.acknowledged);
+    expect(count.converged, `${rig.keel.logTail()}\n${warehouse.logTail()}`).toBe(true);
+    expect(count.inWarehouse).toBe(count.acknowledged);
+    expect(count.lost).toBe(0);
   }, 180_000);
 });

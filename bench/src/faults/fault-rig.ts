@@ -33,6 +33,8 @@ export interface FaultRigOptions {
   readonly clickhouseUrl?: string;
   /** Each till's clock error in ms (till n gets entry n modulo the length); default all 0. */
   readonly clockOffsetsMs?: readonly number[];
+  /** The store's time zone; default the machine's. */
+  readonly timeZone?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export class FaultRig {
     const database = databaseUrl ? undefined : await ScratchDatabase.create();
     const url = databaseUrl ?? (database as ScratchDatabase).url;
     const nats = await ScratchNats.start();
-    const keel = await KeelChild.create({ databaseUrl: url, natsUrl: nats.url, clickhouseUrl: options.clickhouseUrl });
+    const keel = await KeelChild.create({ databaseUrl: url, natsUrl: nats.url, clickhouseUrl: options.clickhouseUrl, timeZone: options.timeZone });
     const rig = new FaultRig(nats, keel, database, url, options);
     try {
       await keel.start();

@@ -12,6 +12,8 @@ export interface KeelChildOptions {
   readonly natsUrl: string;
   /** A ClickHouse server's URL for the warehouse; unset: chDB in the data directory. */
   readonly clickhouseUrl?: string | undefined;
+  /** The store's time zone (STORE_TIMEZONE); unset: the machine's. */
+  readonly timeZone?: string | undefined;
 }
 
 /**
@@ -55,6 +57,7 @@ export class KeelChild {
       // The simulated tills post as the owner over loopback; people and PINs are not what is measured.
       TRUST_LOOPBACK: 'true',
       ...(options.clickhouseUrl ? { CLICKHOUSE_URL: options.clickhouseUrl } : {}),
+      ...(options.timeZone ? { STORE_TIMEZONE: options.timeZone } : {}),
     };
     return new KeelChild(port, dataDir, env);
   }

@@ -6,6 +6,7 @@ import * as m0004 from './0004-catalog-words.js';
 import * as m0006 from './0006-cash-sessions.js';
 import * as m0007 from './0007-pipelines.js';
 import * as m0008 from './0008-files.js';
+import * as m0009 from './0009-cash-sessions-by-receipt.js';
 
 export interface Migration {
   readonly version: number;
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'cash-sessions', up: m0006.up },
   { version: 7, name: 'pipelines', up: m0007.up },
   { version: 8, name: 'files', up: m0008.up },
+  { version: 9, name: 'cash-sessions-by-receipt', up: m0009.up },
 ];

@@ -34,12 +34,12 @@ async function withRig(
 }
 
 /** Scenario 3's world: Keel with CLICKHOUSE_URL on a warehouse server of the scenario's own. */
-async function withWarehouseServer(options: ScenarioOptions, outageMs: number): Promise<FaultCount> {
+async function withWarehouseServer(options: ScenarioOptions, outageMs: number, settleMs: number): Promise<FaultCount> {
   const warehouse = await ScratchClickHouse.start();
   try {
     const rig = await FaultRig.create({ tills: TILLS, saleEveryMs: SALE_EVERY_MS, log: options.log, clickhouseUrl: warehouse.url });
     try {
-      return await warehouseOutage(rig, warehouse, { outageMs, log: options.log });
+      return await warehouseOutage(rig, warehouse, { outageMs, settleMs, log: options.log });
     } finally {
       await rig.remove();
     }
@@ -63,7 +63,8 @@ async function withSkewedTills(options: ScenarioOptions, sellMs: number): Promis
 export const FAULT_SCENARIOS: Readonly<Record<string, FaultScenario>> = {
   'keel-kill': (o) => withRig(o, (rig) => keelKill(rig, { kills: o.quick ? 5 : 50, log: o.log })),
   'nats-outage': (o) => withRig(o, (rig) => natsOutage(rig, { outages: 1, outageMs: o.quick ? 8_000 : 120_000, log: o.log })),
-  'warehouse-outage': (o) => withWarehouseServer(o, o.quick ? 15_000 : 300_000),
+  // A 5-minute backlog drains far slower than it built up (docs/reliability.md): give it 10 minutes.
+  'warehouse-outage': (o) => withWarehouseServer(o, o.quick ? 15_000 : 300_000, o.quick ? 120_000 : 600_000),
   'postgres-restart': (o) => withRig(o, (rig, pg) => postgresRestart(rig, pg as ScratchPostgres, { restarts: o.quick ? 2 : 10, log: o.log }), true),
   'postgres-kill': (o) =>
     withRig(o, (rig, pg) => postgresKill(rig, pg as ScratchPostgres, { kills: o.quick ? 2 : 10, downMs: o.quick ? 2_000 : 5_000, log: o.log }), true),

@@ -65,7 +65,8 @@ export class FaultRig {
     const keel = await KeelChild.create({ databaseUrl: url, natsUrl: nats.url, clickhouseUrl: options.clickhouseUrl, timeZone: options.timeZone });
     const rig = new FaultRig(nats, keel, database, url, options);
     try {
-      await keel.start();
+      // A first start may be slow on a loaded machine (migrations, chDB): give it 3 minutes.
+      await keel.start(180_000);
       const products: TillProduct[] = [];
       for (let i = 0; i < 5; i++) {
         const price = 150 + 85 * i;

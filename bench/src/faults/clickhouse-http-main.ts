@@ -56,7 +56,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=UTF-8', 'x-clickhouse-format': 'JSONEachRow' }).end(Buffer.from(bytes));
 }
 
-const server = http.createServer((req, res) => {
+// ClickHouse accepts URIs up to 1 MiB (http_max_uri_size); the loader's look-ups send thousands of ids as a parameter.
+const server = http.createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
   handle(req, res).catch((err: unknown) => {
     if (res.headersSent) return void res.destroy();
     const message = String((err as Error)?.message ?? err).replace(/\s+/g, ' ');

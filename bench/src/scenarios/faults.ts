@@ -63,7 +63,7 @@ async function withSkewedTills(options: ScenarioOptions, sellMs: number): Promis
 export const FAULT_SCENARIOS: Readonly<Record<string, FaultScenario>> = {
   'keel-kill': (o) => withRig(o, (rig) => keelKill(rig, { kills: o.quick ? 5 : 50, log: o.log })),
   'nats-outage': (o) => withRig(o, (rig) => natsOutage(rig, { outages: 1, outageMs: o.quick ? 8_000 : 120_000, log: o.log })),
-  // A 5-minute backlog drains far slower than it built up (docs/reliability.md): give it 10 minutes.
+  // A 5-minute backlog (12,000 sales): up to 10 minutes to drain on a loaded machine.
   'warehouse-outage': (o) => withWarehouseServer(o, o.quick ? 15_000 : 300_000, o.quick ? 120_000 : 600_000),
   'postgres-restart': (o) => withRig(o, (rig, pg) => postgresRestart(rig, pg as ScratchPostgres, { restarts: o.quick ? 2 : 10, log: o.log }), true),
   'postgres-kill': (o) =>

@@ -24,7 +24,8 @@ export class JetStreamLoader {
   #loop: Promise<void> | undefined;
   #buffer: JsMsg[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
+  /** The running drain, if any: one batch in flight at a time, the next one gathering meanwhile. */
+  #draining: Promise<void> | undefined;
 
   constructor(js: JetStreamClient, names: StreamNames, loader: EventLoader, opts: JetStreamLoaderOptions) {
     this.#js = js;
@@ -60,16 +61,26 @@ export class JetStreamLoader {
     }
   }
 
+  /**
+   * Load what is buffered. While a batch is loading, messages keep gathering and go as ONE next
+   * batch (up to batchRows) when it is done: a warehouse slower than `batchMs` gets fewer, larger
+   * batches instead of a growing queue of small ones (which outlived ack_wait and were redelivered).
+   */
   #scheduleFlush(): Promise<void> {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const batch = this.#buffer;
-    this.#buffer = [];
-    if (batch.length === 0) return this.#flushing;
-    this.#flushing = this.#flushing.then(() => this.#flush(batch));
-    return this.#flushing;
+    if (!this.#draining && this.#buffer.length > 0) this.#draining = this.#drain();
+    return this.#draining ?? Promise.resolve();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#buffer.length > 0) await this.#flush(this.#buffer.splice(0, this.#opts.batchRows));
+    } finally {
+      this.#draining = undefined;
+    }
   }
 
   async #flush(batch: JsMsg[]): Promise<void> {

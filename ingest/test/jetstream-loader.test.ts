@@ -124,6 +124,32 @@ describe('JetStream loader', () => {
     expect(await storeTotal(8)).toEqual({ revenue: events.reduce((s, e) => s + e.total, 0), tickets: 40 });
   });
 
+  it('gathers messages into one next batch while a slow insert runs, instead of queueing small ones', async () => {
+    // The real warehouse, each insert made 1 s slower (a loaded or distant ClickHouse).
+    let lineInserts = 0;
+    const slow: Warehouse = Object.create(wh, {
+      insertRows: {
+        value: async (table: string, rows: readonly Record<string, unknown>[], token: string) => {
+          if (table === 'sale_lines') lineInserts++;
+          await new Promise((r) => setTimeout(r, 1_000));
+          return wh.insertRows(table, rows, token);
+        },
+      },
+    });
+    const consumer = new JetStreamLoader(js, names, new EventLoader(slow), { batchRows: 1_000, batchMs: 20 });
+    await consumer.start();
+    // 60 sales 10 ms apart: with a 20 ms batch window that used to make ~30 batches of 2.
+    const events = Array.from({ length: 60 }, (_, i) => sale(10, 300 + i));
+    for (const e of events) {
+      await js.publish(eventSubject(names, 10, e.type), JSON.stringify(e), { msgID: e.eventId });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await waitFor(async () => (await storeTotal(10)).tickets >= 60);
+    await consumer.stop();
+    expect(await storeTotal(10)).toEqual({ revenue: events.reduce((s, e) => s + e.total, 0), tickets: 60 });
+    expect(lineInserts).toBeLessThanOrEqual(5);
+  });
+
   it('repairs the views after an insert that failed between the lines and a view, and counts the redelivery once', async () => {
     const errors: string[] = [];
     const loader = new EventLoader(wh);

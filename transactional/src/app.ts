@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { WarehouseError } from '@keel/warehouse';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { type AnalyticsDeps, analyticsRoutes } from './analytics-routes.js';
 import { auditRoutes } from './audit-routes.js';
@@ -79,6 +80,8 @@ export function problemFromError(error: FastifyError & { code?: string }): Probl
   }
   if (error instanceof SyntaxError || (error.statusCode === 400 && !error.code?.startsWith('FST_ERR_VALIDATION'))) return new Problem('request.malformed');
   if (error.code && UNAVAILABLE.has(error.code)) return new Problem('service.unavailable');
+  // The warehouse server down (CLICKHOUSE_URL): figures are unavailable for now, not a Keel fault.
+  if (error instanceof WarehouseError && error.code === 'WAREHOUSE_UNREACHABLE') return new Problem('service.unavailable', 'the warehouse cannot be reached');
   if (/Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message)) return new Problem('service.unavailable');
   return new Problem('internal');
 }

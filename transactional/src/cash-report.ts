@@ -33,7 +33,11 @@ export interface SessionWindow {
   readonly closed_at: Date | null;
 }
 
-/** A sale belongs to the session of its register whose window [opened, closed] holds its till time. */
+/**
+ * A sale belongs to the session of its register that was open when the server received it: its
+ * receipt time (recorded_at) is in the window [opened, closed], both on the server's clock. Its till
+ * time (occurred_at) decides its business day, not its session: a till's clock may be hours off.
+ */
 export async function cashReport(db: Kysely<Database>, s: SessionWindow, until: Date): Promise<CashReport> {
   const [{ rows: totals }, { rows: tenders }] = await Promise.all([
     sql<{ sales: number; refunds: number; gross: number; discount: number; tax: number; net: number; total: number; change: number }>`
@@ -41,11 +45,11 @@ export async function cashReport(db: Kysely<Database>, s: SessionWindow, until: 
         count(*) FILTER (WHERE refund_of IS NOT NULL OR total < 0)::int AS refunds,
         coalesce(sum(gross), 0)::bigint AS gross, coalesce(sum(discount), 0)::bigint AS discount, coalesce(sum(tax), 0)::bigint AS tax,
         coalesce(sum(net), 0)::bigint AS net, coalesce(sum(total), 0)::bigint AS total, coalesce(sum(change_due), 0)::bigint AS change
-      FROM sales WHERE store_id = ${s.store_id} AND register_id = ${s.register_id} AND occurred_at >= ${s.opened_at} AND occurred_at <= ${until}`.execute(db),
+      FROM sales WHERE store_id = ${s.store_id} AND register_id = ${s.register_id} AND recorded_at >= ${s.opened_at} AND recorded_at <= ${until}`.execute(db),
     sql<{ kind: string; amount: number }>`
       SELECT t.kind, sum(t.amount)::bigint AS amount
       FROM sales x JOIN sale_tenders t ON t.sale_id = x.id
-      WHERE x.store_id = ${s.store_id} AND x.register_id = ${s.register_id} AND x.occurred_at >= ${s.opened_at} AND x.occurred_at <= ${until}
+      WHERE x.store_id = ${s.store_id} AND x.register_id = ${s.register_id} AND x.recorded_at >= ${s.opened_at} AND x.recorded_at <= ${until}
       GROUP BY t.kind ORDER BY t.kind`.execute(db),
   ]);
   const t = totals[0] ?? { sales: 0, refunds: 0, gross: 0, discount: 0, tax: 0, net: 0, total: 0, change: 0 };

@@ -29,6 +29,12 @@ export interface FaultRigOptions {
   readonly tills: number;
   readonly saleEveryMs: number;
   readonly log: (message: string) => void;
+  /** The warehouse on this ClickHouse server (CLICKHOUSE_URL) instead of chDB in Keel's process. */
+  readonly clickhouseUrl?: string;
+  /** Each till's clock error in ms (till n gets entry n modulo the length); default all 0. */
+  readonly clockOffsetsMs?: readonly number[];
+  /** The store's time zone; default the machine's. */
+  readonly timeZone?: string;
 }
 
 /**
@@ -56,10 +62,11 @@ export class FaultRig {
     const database = databaseUrl ? undefined : await ScratchDatabase.create();
     const url = databaseUrl ?? (database as ScratchDatabase).url;
     const nats = await ScratchNats.start();
-    const keel = await KeelChild.create({ databaseUrl: url, natsUrl: nats.url });
+    const keel = await KeelChild.create({ databaseUrl: url, natsUrl: nats.url, clickhouseUrl: options.clickhouseUrl, timeZone: options.timeZone });
     const rig = new FaultRig(nats, keel, database, url, options);
     try {
-      await keel.start();
+      // A first start may be slow on a loaded machine (migrations, chDB): give it 3 minutes.
+      await keel.start(180_000);
       const products: TillProduct[] = [];
       for (let i = 0; i < 5; i++) {
         const price = 150 + 85 * i;
@@ -71,12 +78,17 @@ export class FaultRig {
         if (res.status !== 201) throw new Error(`creating a product: ${res.status} ${await res.text()}`);
         products.push({ id: ((await res.json()) as { id: number }).id, price });
       }
-      for (let n = 0; n < options.tills; n++) rig.tills.push(new SimTill(`fault-till-${n}`, keel.url, products, 1_000 + n));
+      const offsets = options.clockOffsetsMs ?? [0];
+      for (let n = 0; n < options.tills; n++) rig.tills.push(new SimTill(`fault-till-${n}`, keel.url, products, 1_000 + n, offsets[n % offsets.length]));
     } catch (e) {
       await rig.remove();
       throw e;
     }
     return rig;
+  }
+
+  get databaseUrl(): string {
+    return this.#databaseUrl;
   }
 
   startSelling(): void {

@@ -10,6 +10,10 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 export interface KeelChildOptions {
   readonly databaseUrl: string;
   readonly natsUrl: string;
+  /** A ClickHouse server's URL for the warehouse; unset: chDB in the data directory. */
+  readonly clickhouseUrl?: string | undefined;
+  /** The store's time zone (STORE_TIMEZONE); unset: the machine's. */
+  readonly timeZone?: string | undefined;
 }
 
 /**
@@ -53,6 +57,8 @@ export class KeelChild {
       DISK_MIN_FREE_MB: '0',
       // The simulated tills post as the owner over loopback; people and PINs are not what is measured.
       TRUST_LOOPBACK: 'true',
+      ...(options.clickhouseUrl ? { CLICKHOUSE_URL: options.clickhouseUrl } : {}),
+      ...(options.timeZone ? { STORE_TIMEZONE: options.timeZone } : {}),
     };
     return new KeelChild(port, dataDir, env);
   }
@@ -83,6 +89,17 @@ export class KeelChild {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`Keel not healthy within ${timeoutMs} ms\n${this.logTail()}`);
+  }
+
+  /** `GET /health`: its status and whether it says the warehouse is ok (status 0: no answer). */
+  async health(): Promise<{ status: number; warehouseOk: boolean | null }> {
+    try {
+      const res = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(10_000) });
+      const body = (await res.json()) as { backends?: { warehouse?: { ok?: boolean } } };
+      return { status: res.status, warehouseOk: body.backends?.warehouse?.ok ?? null };
+    } catch {
+      return { status: 0, warehouseOk: null };
+    }
   }
 
   /** `kill -9`: no shutdown hook runs, in-flight requests and the loader's batch are cut. */

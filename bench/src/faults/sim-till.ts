@@ -38,11 +38,14 @@ export class SimTill {
   readonly retryAfter: number[] = [];
   /** The slowest answer that was not an acknowledgement (a refusal, a cut or a timeout), in ms. */
   slowestRefusalMs = 0;
+  /** How far this till's clock is off (ms, + ahead): its sales carry that time as occurredAt. */
+  readonly clockOffsetMs: number;
   #selling = false;
   #rand: number;
 
-  constructor(name: string, baseUrl: string, products: readonly TillProduct[], seed: number) {
+  constructor(name: string, baseUrl: string, products: readonly TillProduct[], seed: number, clockOffsetMs = 0) {
     this.name = name;
+    this.clockOffsetMs = clockOffsetMs;
     this.#baseUrl = new URL(baseUrl);
     this.#products = products;
     this.#rand = seed;
@@ -115,7 +118,7 @@ export class SimTill {
       id,
       storeId: 1,
       registerId: this.name,
-      occurredAt: new Date().toISOString(),
+      occurredAt: new Date(Date.now() + this.clockOffsetMs).toISOString(),
       lines: lines.map((l) => ({ productId: l.id, quantityMilli: 1000 })),
       tenders: [{ kind: 'cash', amount: Math.ceil(total / 500) * 500 + 500 }],
     };

@@ -4,7 +4,10 @@ import { type FaultCount, FaultRig } from '../faults/fault-rig.js';
 import { keelKill } from '../faults/keel-kill.js';
 import { natsOutage } from '../faults/nats-outage.js';
 import { postgresKill, postgresRestart } from '../faults/postgres-faults.js';
+import { ScratchClickHouse } from '../faults/scratch-clickhouse.js';
 import { ScratchPostgres } from '../faults/scratch-postgres.js';
+import { eveningTimeZone, TILL_CLOCK_OFFSETS_MS, tillClock } from '../faults/till-clock.js';
+import { warehouseOutage } from '../faults/warehouse-outage.js';
 import type { ScenarioOptions } from '../scenario.js';
 
 const TILLS = 4;
@@ -30,13 +33,42 @@ async function withRig(
   }
 }
 
+/** Scenario 3's world: Keel with CLICKHOUSE_URL on a warehouse server of the scenario's own. */
+async function withWarehouseServer(options: ScenarioOptions, outageMs: number, settleMs: number): Promise<FaultCount> {
+  const warehouse = await ScratchClickHouse.start();
+  try {
+    const rig = await FaultRig.create({ tills: TILLS, saleEveryMs: SALE_EVERY_MS, log: options.log, clickhouseUrl: warehouse.url });
+    try {
+      return await warehouseOutage(rig, warehouse, { outageMs, settleMs, log: options.log });
+    } finally {
+      await rig.remove();
+    }
+  } finally {
+    await warehouse.remove();
+  }
+}
+
+/** Scenario 8's world: tills with clocks hours off, in a store where it is about 21:00. */
+async function withSkewedTills(options: ScenarioOptions, sellMs: number): Promise<FaultCount> {
+  const timeZone = eveningTimeZone();
+  const rig = await FaultRig.create({ tills: TILLS, saleEveryMs: SALE_EVERY_MS, log: options.log, clockOffsetsMs: TILL_CLOCK_OFFSETS_MS, timeZone });
+  try {
+    return await tillClock(rig, { sellMs, timeZone, log: options.log });
+  } finally {
+    await rig.remove();
+  }
+}
+
 /** Each fault scenario, runnable alone with `--scenario <name>`; in this order by default. */
 export const FAULT_SCENARIOS: Readonly<Record<string, FaultScenario>> = {
   'keel-kill': (o) => withRig(o, (rig) => keelKill(rig, { kills: o.quick ? 5 : 50, log: o.log })),
   'nats-outage': (o) => withRig(o, (rig) => natsOutage(rig, { outages: 1, outageMs: o.quick ? 8_000 : 120_000, log: o.log })),
+  // A 5-minute backlog (12,000 sales): up to 10 minutes to drain on a loaded machine.
+  'warehouse-outage': (o) => withWarehouseServer(o, o.quick ? 15_000 : 300_000, o.quick ? 120_000 : 600_000),
   'postgres-restart': (o) => withRig(o, (rig, pg) => postgresRestart(rig, pg as ScratchPostgres, { restarts: o.quick ? 2 : 10, log: o.log }), true),
   'postgres-kill': (o) =>
     withRig(o, (rig, pg) => postgresKill(rig, pg as ScratchPostgres, { kills: o.quick ? 2 : 10, downMs: o.quick ? 2_000 : 5_000, log: o.log }), true),
+  'till-clock': (o) => withSkewedTills(o, o.quick ? 10_000 : 120_000),
 };
 
 /**

@@ -8,6 +8,7 @@ import * as m0007 from './0007-pipelines.js';
 import * as m0008 from './0008-files.js';
 import * as m0009 from './0009-sale-details.js';
 import * as m0011 from './0011-back-office.js';
+import * as m0012 from './0012-cash-sessions-by-receipt.js';
 
 export interface Migration {
   readonly version: number;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'files', up: m0008.up },
   { version: 9, name: 'sale-details', up: m0009.up },
   { version: 11, name: 'back-office', up: m0011.up },
+  { version: 12, name: 'cash-sessions-by-receipt', up: m0012.up },
 ];

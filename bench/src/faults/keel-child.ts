@@ -68,7 +68,7 @@ export class KeelChild {
   }
 
   /** Start and wait until /health answers 200. */
-  async start(timeoutMs = 60_000): Promise<void> {
+  async start(timeoutMs = 180_000): Promise<void> {
     if (this.#child) return;
     const log = openSync(this.#logFile, 'a');
     const child = spawn(process.execPath, ['--import', 'tsx', 'transactional/src/main.ts'], { cwd: REPO_ROOT, env: this.#env, stdio: ['ignore', log, log] });

@@ -88,6 +88,10 @@ export class FaultRig {
     await Promise.all(this.#selling);
   }
 
+  get databaseUrl(): string {
+    return this.#databaseUrl;
+  }
+
   acknowledgedTotal(): number {
     return this.tills.reduce((s, t) => s + t.acknowledged().length, 0);
   }
@@ -103,7 +107,7 @@ export class FaultRig {
   }
 
   /** Sales (tickets) the warehouse counts, over every business day PostgreSQL has. */
-  async #warehouseTickets(): Promise<number> {
+  async warehouseTickets(): Promise<number> {
     const c = new pg.Client({ connectionString: this.#databaseUrl });
     await c.connect();
     let days: string[];
@@ -139,7 +143,7 @@ export class FaultRig {
     let lastLog = Date.now();
     while (Date.now() < deadline) {
       inPg = await this.#pgIds();
-      inWarehouse = await this.#warehouseTickets().catch(() => -1);
+      inWarehouse = await this.warehouseTickets().catch(() => -1);
       if (inPg.length === acked.length && inWarehouse === acked.length) {
         converged = true;
         break;

@@ -60,6 +60,11 @@ export class KeelChild {
     return this.#child !== undefined;
   }
 
+  /** The server process's id while it runs (for /proc/PID samples). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   /** Start and wait until /health answers 200. */
   async start(timeoutMs = 60_000): Promise<void> {
     if (this.#child) return;

@@ -14,6 +14,20 @@ interface Entry {
   status: Status;
   attempts: number;
   problem?: string;
+  ack?: TillAck;
+}
+
+/** How the server acknowledged a sale: a first recording (201) or a replay of it (200). */
+export interface TillAck {
+  readonly id: string;
+  readonly status: number;
+  readonly attempts: number;
+  /** What the till gave: the sum of the sale's tenders. */
+  readonly tendered: number;
+  /** The server's total in the answer. */
+  readonly total: number;
+  /** The whole answer of a replay (kept for replays only, to compare with the stored sale). */
+  readonly replayBody?: string;
 }
 
 /**
@@ -27,7 +41,7 @@ interface Entry {
  */
 export class SimTill {
   readonly name: string;
-  readonly #baseUrl: URL;
+  #baseUrl: URL;
   readonly #products: readonly TillProduct[];
   readonly #journal = new Map<string, Entry>();
   readonly #order: string[] = [];
@@ -46,6 +60,16 @@ export class SimTill {
     this.#baseUrl = new URL(baseUrl);
     this.#products = products;
     this.#rand = seed;
+  }
+
+  /** Send to another address from now on (a proxy in front of the same server). */
+  useServer(baseUrl: string): void {
+    this.#baseUrl = new URL(baseUrl);
+  }
+
+  /** How each acknowledged sale was acknowledged, oldest first. */
+  acks(): TillAck[] {
+    return this.#order.flatMap((id) => this.#journal.get(id)?.ack ?? []);
   }
 
   /** Sale ids the server acknowledged to this till. */
@@ -133,6 +157,7 @@ export class SimTill {
       const answer = await this.#post(entry.request);
       if (answer.status >= 200 && answer.status < 300) {
         entry.status = 'synced';
+        entry.ack = ackOf(entry, answer);
         this.ackLatencies.push({ at: Date.now(), ms: performance.now() - started });
         continue;
       }
@@ -175,6 +200,24 @@ export class SimTill {
       req.end(body);
     });
   }
+}
+
+function ackOf(entry: Entry, answer: { status: number; body: string }): TillAck {
+  const { request } = entry;
+  let total = Number.NaN;
+  try {
+    total = (JSON.parse(answer.body) as { total: number }).total;
+  } catch {
+    // An acknowledgement the till cannot read: NaN never equals a stored total, so it is reported.
+  }
+  return {
+    id: request.id,
+    status: answer.status,
+    attempts: entry.attempts,
+    tendered: request.tenders.reduce((s, t) => s + t.amount, 0),
+    total,
+    ...(answer.status === 201 ? {} : { replayBody: answer.body }),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,6 +3,7 @@ import { type BenchResult, round, type ScenarioOutcome } from '../bench-result.j
 import { type FaultCount, FaultRig } from '../faults/fault-rig.js';
 import { keelKill } from '../faults/keel-kill.js';
 import { natsOutage } from '../faults/nats-outage.js';
+import { networkFaults } from '../faults/network-faults.js';
 import { postgresKill, postgresRestart } from '../faults/postgres-faults.js';
 import { ScratchPostgres } from '../faults/scratch-postgres.js';
 import type { ScenarioOptions } from '../scenario.js';
@@ -37,6 +38,15 @@ export const FAULT_SCENARIOS: Readonly<Record<string, FaultScenario>> = {
   'postgres-restart': (o) => withRig(o, (rig, pg) => postgresRestart(rig, pg as ScratchPostgres, { restarts: o.quick ? 2 : 10, log: o.log }), true),
   'postgres-kill': (o) =>
     withRig(o, (rig, pg) => postgresKill(rig, pg as ScratchPostgres, { kills: o.quick ? 2 : 10, downMs: o.quick ? 2_000 : 5_000, log: o.log }), true),
+  network: (o) =>
+    withRig(o, (rig) =>
+      networkFaults(rig, {
+        durationMs: o.quick ? 60_000 : 600_000,
+        // Stalls up to 12 s: past the till's 10 s timeout, so some become cuts after the commit too.
+        faults: { latencyMs: 15, jitterMs: 60, stall: 0.03, stallMs: [500, 12_000], cutRequest: 0.04, cutResponse: 0.06, reset: 0.04 },
+        log: o.log,
+      }),
+    ),
 };
 
 /**

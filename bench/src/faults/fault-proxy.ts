@@ -44,7 +44,10 @@ export class FaultProxy {
   static async start(target: string, seed = 11): Promise<FaultProxy> {
     const { hostname, port } = new URL(target);
     let proxy: FaultProxy | undefined;
-    const server = net.createServer((client) => proxy?.#connection(client, hostname, Number(port)));
+    const server = net.createServer((client) => {
+      if (proxy) proxy.#connection(client, hostname, Number(port));
+      else client.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());

@@ -60,15 +60,22 @@ export class JetStreamLoader {
     }
   }
 
+  /**
+   * Queues a flush behind the one in flight. The batch is taken when the flush RUNS, not when it is
+   * queued: while a slow insert runs, what arrives meanwhile becomes one bigger batch (up to
+   * batchRows, as #run stops pulling there), so the loader catches up instead of queueing one small
+   * insert per batch window and falling ever further behind.
+   */
   #scheduleFlush(): Promise<void> {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const batch = this.#buffer;
-    this.#buffer = [];
-    if (batch.length === 0) return this.#flushing;
-    this.#flushing = this.#flushing.then(() => this.#flush(batch));
+    this.#flushing = this.#flushing.then(() => {
+      const batch = this.#buffer;
+      this.#buffer = [];
+      return batch.length === 0 ? undefined : this.#flush(batch);
+    });
     return this.#flushing;
   }
 

@@ -1,15 +1,18 @@
 import { cpus } from 'node:os';
-import { type BenchResult, round, type ScenarioOutcome } from '../bench-result.js';
+import { type BenchResult, round, type ScenarioOutcome, type TableRow } from '../bench-result.js';
 import { type FaultCount, FaultRig } from '../faults/fault-rig.js';
 import { keelKill } from '../faults/keel-kill.js';
 import { natsOutage } from '../faults/nats-outage.js';
 import { networkFaults } from '../faults/network-faults.js';
 import { postgresKill, postgresRestart } from '../faults/postgres-faults.js';
 import { ScratchPostgres } from '../faults/scratch-postgres.js';
+import { type SoakTrend, soak } from '../faults/soak.js';
 import type { ScenarioOptions } from '../scenario.js';
 
 const TILLS = 4;
 const SALE_EVERY_MS = 40;
+/** The soak's moderate steady load: a sale each 200 ms per till at most. */
+const SOAK_SALE_EVERY_MS = 200;
 
 type FaultScenario = (options: ScenarioOptions) => Promise<FaultCount>;
 
@@ -17,10 +20,11 @@ async function withRig(
   options: ScenarioOptions,
   fn: (rig: FaultRig, cluster?: ScratchPostgres) => Promise<FaultCount>,
   ownPostgres = false,
+  saleEveryMs = SALE_EVERY_MS,
 ): Promise<FaultCount> {
   const cluster = ownPostgres ? await ScratchPostgres.start() : undefined;
   try {
-    const rig = await FaultRig.create({ tills: TILLS, saleEveryMs: SALE_EVERY_MS, log: options.log }, cluster?.url);
+    const rig = await FaultRig.create({ tills: TILLS, saleEveryMs, log: options.log }, cluster?.url);
     try {
       return await fn(rig, cluster);
     } finally {
@@ -46,6 +50,13 @@ export const FAULT_SCENARIOS: Readonly<Record<string, FaultScenario>> = {
         faults: { latencyMs: 15, jitterMs: 60, stall: 0.03, stallMs: [500, 12_000], cutRequest: 0.04, cutResponse: 0.06, reset: 0.04 },
         log: o.log,
       }),
+    ),
+  soak: (o) =>
+    withRig(
+      o,
+      (rig) => soak(rig, { durationMs: (o.minutes ?? (o.quick ? 3 : 120)) * 60_000, sampleEveryMs: o.quick ? 2_000 : 5_000, log: o.log }),
+      false,
+      SOAK_SALE_EVERY_MS,
     ),
 };
 
@@ -89,6 +100,22 @@ export function faults(only?: string) {
       'p99 ms during faults': c.p99Ms,
       converged: c.converged ? 'yes' : 'NO',
     }));
-    return { result, tables: [{ title: `faults from ${TILLS} simulated tills, a sale each ${SALE_EVERY_MS} ms per till`, rows }] };
+    const tables: Array<{ title: string; rows: TableRow[] }> = [
+      { title: `faults from ${TILLS} simulated tills, a sale each ${SALE_EVERY_MS} ms per till (soak: ${SOAK_SALE_EVERY_MS} ms)`, rows },
+    ];
+    const soaked = counts.find((c) => c.scenario === 'soak');
+    if (soaked) {
+      const n = soaked.notes as Record<string, SoakTrend>;
+      const measures = { 'Keel RSS MiB': n.rssMiB, 'Keel open fds': n.fds, 'outbox lag (rows)': n.outboxLag, 'warehouse lag (sales)': n.warehouseLag };
+      const soakRows = Object.entries(measures).map(([measure, t]) => ({
+        measure,
+        first: t?.first ?? 0,
+        last: t?.last ?? 0,
+        max: t?.max ?? 0,
+        'slope per hour, 2nd half': t?.slopePerHour ?? 0,
+      }));
+      tables.push({ title: `soak: ${soaked.notes.minutes} min, ${soaked.notes.samples} samples`, rows: soakRows });
+    }
+    return { result, tables };
   };
 }

@@ -69,6 +69,8 @@ export function problemFromError(error: FastifyError & { code?: string }): Probl
   }
   if (error instanceof SyntaxError || (error.statusCode === 400 && !error.code?.startsWith('FST_ERR_VALIDATION'))) return new Problem('request.malformed');
   if (error.code && UNAVAILABLE.has(error.code)) return new Problem('service.unavailable');
+  // PostgreSQL's disk_full (or a write of Keel's own): the transaction rolled back; retry once space is back.
+  if (error.code === '53100' || error.code === 'ENOSPC') return new Problem('storage.full');
   if (/Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message)) return new Problem('service.unavailable');
   return new Problem('internal');
 }

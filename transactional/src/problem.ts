@@ -68,6 +68,7 @@ export const PROBLEMS = {
   'file.parent_missing': { status: 409, title: 'A parent folder on the path does not exist' },
   'file.not_in_trash': { status: 409, title: 'The file or folder is not in the trash' },
   'storage.low': { status: 507, title: 'The data volume is nearly full; free space before uploading or backing up' },
+  'storage.full': { status: 503, title: 'The data volume is full; nothing was recorded, retry once space is freed' },
   'service.unavailable': { status: 503, title: 'A backend is unavailable; retry shortly' },
   internal: { status: 500, title: 'Something went wrong on the server' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -29,6 +29,8 @@ export interface FaultRigOptions {
   readonly tills: number;
   readonly saleEveryMs: number;
   readonly log: (message: string) => void;
+  /** Where the server's data directory (chDB warehouse, files) goes; default the system temp dir. */
+  readonly dataParent?: string;
 }
 
 /**
@@ -56,7 +58,7 @@ export class FaultRig {
     const database = databaseUrl ? undefined : await ScratchDatabase.create();
     const url = databaseUrl ?? (database as ScratchDatabase).url;
     const nats = await ScratchNats.start();
-    const keel = await KeelChild.create({ databaseUrl: url, natsUrl: nats.url });
+    const keel = await KeelChild.create({ databaseUrl: url, natsUrl: nats.url, dataParent: options.dataParent });
     const rig = new FaultRig(nats, keel, database, url, options);
     try {
       await keel.start();

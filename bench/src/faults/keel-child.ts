@@ -10,6 +10,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 export interface KeelChildOptions {
   readonly databaseUrl: string;
   readonly natsUrl: string;
+  /** Where the data directory goes (default the system temp dir); the log stays in the temp dir. */
+  readonly dataParent?: string | undefined;
 }
 
 /**
@@ -25,16 +27,17 @@ export class KeelChild {
   #child: ChildProcess | undefined;
   starts = 0;
 
-  private constructor(port: number, dataDir: string, env: NodeJS.ProcessEnv) {
+  private constructor(port: number, dataDir: string, env: NodeJS.ProcessEnv, logFile: string) {
     this.url = `http://127.0.0.1:${port}`;
     this.dataDir = dataDir;
     this.#env = env;
-    this.#logFile = path.join(dataDir, 'server.log');
+    this.#logFile = logFile;
   }
 
   static async create(options: KeelChildOptions): Promise<KeelChild> {
     const port = await freePort();
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'keel-fault-'));
+    const dataDir = mkdtempSync(path.join(options.dataParent ?? tmpdir(), 'keel-fault-'));
+    const logFile = options.dataParent ? `${path.join(tmpdir(), path.basename(dataDir))}.log` : path.join(dataDir, 'server.log');
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: options.databaseUrl,
@@ -53,7 +56,7 @@ export class KeelChild {
       // The simulated tills post as the owner over loopback; people and PINs are not what is measured.
       TRUST_LOOPBACK: 'true',
     };
-    return new KeelChild(port, dataDir, env);
+    return new KeelChild(port, dataDir, env, logFile);
   }
 
   get running(): boolean {
@@ -65,8 +68,8 @@ export class KeelChild {
     return this.#child?.pid;
   }
 
-  /** Start and wait until /health answers 200. */
-  async start(timeoutMs = 60_000): Promise<void> {
+  /** Start and wait until /health answers 200 (minutes on a busy machine: tsx compiles, chDB loads). */
+  async start(timeoutMs = 180_000): Promise<void> {
     if (this.#child) return;
     const log = openSync(this.#logFile, 'a');
     const child = spawn(process.execPath, ['--import', 'tsx', 'transactional/src/main.ts'], { cwd: REPO_ROOT, env: this.#env, stdio: ['ignore', log, log] });
@@ -123,5 +126,6 @@ export class KeelChild {
   async remove(): Promise<void> {
     await this.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
+    rmSync(this.#logFile, { force: true });
   }
 }

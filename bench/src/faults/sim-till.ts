@@ -50,6 +50,8 @@ export class SimTill {
   /** Answers that were not 2xx, by status (0: no answer). */
   readonly refusals = new Map<number, number>();
   readonly retryAfter: number[] = [];
+  /** Refusals by problem code (`status code`, e.g. `503 storage.full`; `0` when there was no answer). */
+  readonly refusalCodes = new Map<string, number>();
   /** The slowest answer that was not an acknowledgement (a refusal, a cut or a timeout), in ms. */
   slowestRefusalMs = 0;
   #selling = false;
@@ -164,6 +166,8 @@ export class SimTill {
       this.slowestRefusalMs = Math.max(this.slowestRefusalMs, performance.now() - started);
       this.refusals.set(answer.status, (this.refusals.get(answer.status) ?? 0) + 1);
       if (answer.retryAfter !== undefined) this.retryAfter.push(answer.retryAfter);
+      const code = problemCode(answer);
+      this.refusalCodes.set(code, (this.refusalCodes.get(code) ?? 0) + 1);
       if (answer.status === 0 || answer.status >= 500) return false;
       entry.status = 'conflict';
       entry.problem = `${answer.status} ${answer.body.slice(0, 200)}`;
@@ -199,6 +203,15 @@ export class SimTill {
       req.on('error', (e) => resolve({ status: 0, body: e.message }));
       req.end(body);
     });
+  }
+}
+
+function problemCode(answer: { status: number; body: string }): string {
+  if (answer.status === 0) return '0';
+  try {
+    return `${answer.status} ${(JSON.parse(answer.body) as { code?: string }).code ?? '?'}`;
+  } catch {
+    return `${answer.status} ?`;
   }
 }
 

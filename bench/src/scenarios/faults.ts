@@ -1,11 +1,13 @@
 import { cpus } from 'node:os';
 import { type BenchResult, round, type ScenarioOutcome, type TableRow } from '../bench-result.js';
+import { diskFull } from '../faults/disk-full.js';
 import { type FaultCount, FaultRig } from '../faults/fault-rig.js';
 import { keelKill } from '../faults/keel-kill.js';
 import { natsOutage } from '../faults/nats-outage.js';
 import { networkFaults } from '../faults/network-faults.js';
 import { postgresKill, postgresRestart } from '../faults/postgres-faults.js';
 import { ScratchPostgres } from '../faults/scratch-postgres.js';
+import { SmallVolume } from '../faults/small-volume.js';
 import { type SoakTrend, soak } from '../faults/soak.js';
 import type { ScenarioOptions } from '../scenario.js';
 
@@ -35,6 +37,26 @@ async function withRig(
   }
 }
 
+/** Scenario 7's world: a small tmpfs volume holding the scenario's PostgreSQL cluster and the server's data directory. */
+async function onSmallVolume(options: ScenarioOptions, fn: (rig: FaultRig, volume: SmallVolume) => Promise<FaultCount>): Promise<FaultCount> {
+  const volume = await SmallVolume.mount(160);
+  try {
+    const cluster = await ScratchPostgres.start(volume.path);
+    try {
+      const rig = await FaultRig.create({ tills: TILLS, saleEveryMs: SALE_EVERY_MS, log: options.log, dataParent: volume.path }, cluster.url);
+      try {
+        return await fn(rig, volume);
+      } finally {
+        await rig.remove();
+      }
+    } finally {
+      await cluster.remove();
+    }
+  } finally {
+    await volume.remove();
+  }
+}
+
 /** Each fault scenario, runnable alone with `--scenario <name>`; in this order by default. */
 export const FAULT_SCENARIOS: Readonly<Record<string, FaultScenario>> = {
   'keel-kill': (o) => withRig(o, (rig) => keelKill(rig, { kills: o.quick ? 5 : 50, log: o.log })),
@@ -51,6 +73,7 @@ export const FAULT_SCENARIOS: Readonly<Record<string, FaultScenario>> = {
         log: o.log,
       }),
     ),
+  'disk-full': (o) => onSmallVolume(o, (rig, volume) => diskFull(rig, volume, { fills: o.quick ? 1 : 5, fullMs: o.quick ? 8_000 : 60_000, log: o.log })),
   soak: (o) =>
     withRig(
       o,

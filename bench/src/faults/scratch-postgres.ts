@@ -66,6 +66,14 @@ export class ScratchPostgres {
     this.#running = true;
   }
 
+  /** Whether the postmaster is up (`pg_ctl status`); PostgreSQL shuts itself down when it cannot write WAL. */
+  async isUp(): Promise<boolean> {
+    return this.#pg('pg_ctl', ['-D', this.#data, 'status']).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** A fast restart (pg_ctl restart -m fast): connections are cut, in-flight transactions roll back. */
   async restart(): Promise<void> {
     await this.#pgCtl('restart', ['-m', 'fast']);

@@ -38,14 +38,17 @@ async function withRig(
 }
 
 /** Scenario 7's world: a small tmpfs volume holding the scenario's PostgreSQL cluster and the server's data directory. */
-async function onSmallVolume(options: ScenarioOptions, fn: (rig: FaultRig, volume: SmallVolume) => Promise<FaultCount>): Promise<FaultCount> {
+async function onSmallVolume(
+  options: ScenarioOptions,
+  fn: (rig: FaultRig, volume: SmallVolume, cluster: ScratchPostgres) => Promise<FaultCount>,
+): Promise<FaultCount> {
   const volume = await SmallVolume.mount(160);
   try {
     const cluster = await ScratchPostgres.start(volume.path);
     try {
       const rig = await FaultRig.create({ tills: TILLS, saleEveryMs: SALE_EVERY_MS, log: options.log, dataParent: volume.path }, cluster.url);
       try {
-        return await fn(rig, volume);
+        return await fn(rig, volume, cluster);
       } finally {
         await rig.remove();
       }
@@ -73,7 +76,8 @@ export const FAULT_SCENARIOS: Readonly<Record<string, FaultScenario>> = {
         log: o.log,
       }),
     ),
-  'disk-full': (o) => onSmallVolume(o, (rig, volume) => diskFull(rig, volume, { fills: o.quick ? 1 : 5, fullMs: o.quick ? 8_000 : 60_000, log: o.log })),
+  'disk-full': (o) =>
+    onSmallVolume(o, (rig, volume, pg) => diskFull(rig, volume, pg, { fills: o.quick ? 1 : 5, fullMs: o.quick ? 8_000 : 60_000, log: o.log })),
   soak: (o) =>
     withRig(
       o,

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('the data volume full under checkout load', () => {
-  it('refuses sales with 503 storage.full and Retry-After while full, never 500 or a hang, and loses nothing after', async () => {
+  it('refuses sales with 503 storage.full and Retry-After while full, never 500 or a hang, and PostgreSQL keeps every sale once after', async () => {
     const count = await diskFull(rig, volume, cluster, { fills: 1, fullMs: 8_000, settleMs: 60_000, log: (m) => console.log(m) });
     expect(count.acknowledged).toBe(count.taken);
     expect(count.conflicts).toBe(0);

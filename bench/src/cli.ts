@@ -29,7 +29,7 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
 const FLAGS = new Set(['--quick', '--json']);
 
 function usage(): string {
-  return `usage: npm run bench -- <scenario> [--quick] [--json] [--scenario <fault scenario>]\nscenarios: ${Object.keys(SCENARIOS).join(', ')}`;
+  return `usage: npm run bench -- <scenario> [--quick] [--json] [--scenario <fault scenario>] [--minutes <n>]\nscenarios: ${Object.keys(SCENARIOS).join(', ')}`;
 }
 
 async function main(args: readonly string[]): Promise<number> {
@@ -40,7 +40,14 @@ async function main(args: readonly string[]): Promise<number> {
     console.error(`--scenario needs a name\n${usage()}`);
     return 2;
   }
-  const argv = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
+  // `--minutes <n>`: how long a duration-bound scenario runs (the soak).
+  const mAt = args.indexOf('--minutes');
+  const minutes = mAt >= 0 ? Number(args[mAt + 1]) : undefined;
+  if (minutes !== undefined && !(minutes > 0)) {
+    console.error(`--minutes needs a positive number\n${usage()}`);
+    return 2;
+  }
+  const argv = args.filter((_, i) => !(at >= 0 && (i === at || i === at + 1)) && !(mAt >= 0 && (i === mAt || i === mAt + 1)));
   const flags = argv.filter((a) => a.startsWith('-'));
   const names = argv.filter((a) => !a.startsWith('-'));
   const unknownFlag = flags.find((f) => !FLAGS.has(f));
@@ -59,7 +66,8 @@ async function main(args: readonly string[]): Promise<number> {
     return 2;
   }
   const json = flags.includes('--json');
-  const outcome = await scenario({ quick: flags.includes('--quick'), log: (m) => console.error(`[bench ${name}] ${m}`) });
+  const log = (m: string) => console.error(`[bench ${name}] ${m}`);
+  const outcome = await scenario({ quick: flags.includes('--quick'), log, ...(minutes === undefined ? {} : { minutes }) });
   console.log(json ? formatJson(outcome.result) : formatReport(outcome));
   return 0;
 }

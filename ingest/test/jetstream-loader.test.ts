@@ -169,4 +169,32 @@ describe('JetStream loader', () => {
     const [raw] = await wh.query<{ tickets: number }>('SELECT countIf(line_no = 1) AS tickets FROM sale_lines WHERE store_id = 9');
     expect(raw?.tickets).toBe(30);
   });
+
+  it('grows its batches when the warehouse is slower than the batch window, so a steady trickle never falls behind for good', async () => {
+    // Regression (found by the fault suite's soak): a batch was cut when its timer fired, not when the
+    // previous insert finished, so with inserts slower than batchMs every few messages queued an insert
+    // of their own and the warehouse lag grew for as long as sales came in.
+    const inserts: number[] = [];
+    const warehouse = new EventLoader(wh);
+    const slow = {
+      async load(payloads: ReadonlyArray<string | Uint8Array>) {
+        inserts.push(payloads.length);
+        await new Promise((r) => setTimeout(r, 300)); // a busy disk: each insert takes 300 ms
+        return warehouse.load(payloads);
+      },
+    } as EventLoader;
+    const consumer = new JetStreamLoader(js, names, slow, { batchRows: 5_000, batchMs: 50 });
+    await consumer.start();
+    const events = Array.from({ length: 150 }, (_, i) => sale(9, 500 + i));
+    for (const e of events) {
+      await js.publish(eventSubject(names, 9, e.type), JSON.stringify(e), { msgID: e.eventId });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(async () => (await storeTotal(9)).tickets >= 150);
+    await consumer.stop();
+    expect(await storeTotal(9)).toEqual({ revenue: events.reduce((s, e) => s + e.total, 0), tickets: 150 });
+    // ~3 s of trickle at 300 ms an insert: about ten inserts, each taking what arrived meanwhile
+    // (one insert per 50 ms window, as before the fix, would be some 60 and fall ever further behind).
+    expect(inserts.length).toBeLessThanOrEqual(20);
+  });
 });

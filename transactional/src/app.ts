@@ -82,6 +82,8 @@ export function problemFromError(error: FastifyError & { code?: string }): Probl
   if (error.code && UNAVAILABLE.has(error.code)) return new Problem('service.unavailable');
   // The warehouse server down (CLICKHOUSE_URL): figures are unavailable for now, not a Keel fault.
   if (error instanceof WarehouseError && error.code === 'WAREHOUSE_UNREACHABLE') return new Problem('service.unavailable', 'the warehouse cannot be reached');
+  // PostgreSQL's disk_full (or a write of Keel's own): the transaction rolled back; retry once space is back.
+  if (error.code === '53100' || error.code === 'ENOSPC') return new Problem('storage.full');
   if (/Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message)) return new Problem('service.unavailable');
   return new Problem('internal');
 }

@@ -76,6 +76,7 @@ export const PROBLEMS = {
   'receipt.email_invalid': { status: 422, title: 'The e-mail address is not valid' },
   'receipt.mail_rate_limited': { status: 429, title: 'Too many receipt mails; wait before sending more' },
   'tls.no_local_ca': { status: 404, title: 'This server serves a certificate the store provided, not one from its own CA' },
+  'storage.full': { status: 503, title: 'The data volume is full; nothing was recorded, retry once space is freed' },
   'service.unavailable': { status: 503, title: 'A backend is unavailable; retry shortly' },
   internal: { status: 500, title: 'Something went wrong on the server' },
 } as const satisfies Record<string, { status: number; title: string }>;

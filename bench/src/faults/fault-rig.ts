@@ -35,6 +35,8 @@ export interface FaultRigOptions {
   readonly clockOffsetsMs?: readonly number[];
   /** The store's time zone; default the machine's. */
   readonly timeZone?: string;
+  /** Where the server's data directory (chDB warehouse, files) goes; default the system temp dir. */
+  readonly dataParent?: string;
 }
 
 /**
@@ -62,7 +64,7 @@ export class FaultRig {
     const database = databaseUrl ? undefined : await ScratchDatabase.create();
     const url = databaseUrl ?? (database as ScratchDatabase).url;
     const nats = await ScratchNats.start();
-    const keel = await KeelChild.create({ databaseUrl: url, natsUrl: nats.url, clickhouseUrl: options.clickhouseUrl, timeZone: options.timeZone });
+    const keel = await KeelChild.create({ databaseUrl: url, natsUrl: nats.url, clickhouseUrl: options.clickhouseUrl, timeZone: options.timeZone, dataParent: options.dataParent });
     const rig = new FaultRig(nats, keel, database, url, options);
     try {
       // A first start may be slow on a loaded machine (migrations, chDB): give it 3 minutes.
@@ -115,7 +117,7 @@ export class FaultRig {
   }
 
   /** Sales (tickets) the warehouse counts, over every business day PostgreSQL has. */
-  async #warehouseTickets(): Promise<number> {
+  async warehouseTickets(): Promise<number> {
     const c = new pg.Client({ connectionString: this.#databaseUrl });
     await c.connect();
     let days: string[];
@@ -151,7 +153,7 @@ export class FaultRig {
     let lastLog = Date.now();
     while (Date.now() < deadline) {
       inPg = await this.#pgIds();
-      inWarehouse = await this.#warehouseTickets().catch(() => -1);
+      inWarehouse = await this.warehouseTickets().catch(() => -1);
       if (inPg.length === acked.length && inWarehouse === acked.length) {
         converged = true;
         break;

@@ -14,6 +14,8 @@ export interface KeelChildOptions {
   readonly clickhouseUrl?: string | undefined;
   /** The store's time zone (STORE_TIMEZONE); unset: the machine's. */
   readonly timeZone?: string | undefined;
+  /** Where the data directory goes (default the system temp dir); the log stays in the temp dir. */
+  readonly dataParent?: string | undefined;
 }
 
 /**
@@ -29,16 +31,17 @@ export class KeelChild {
   #child: ChildProcess | undefined;
   starts = 0;
 
-  private constructor(port: number, dataDir: string, env: NodeJS.ProcessEnv) {
+  private constructor(port: number, dataDir: string, env: NodeJS.ProcessEnv, logFile: string) {
     this.url = `http://127.0.0.1:${port}`;
     this.dataDir = dataDir;
     this.#env = env;
-    this.#logFile = path.join(dataDir, 'server.log');
+    this.#logFile = logFile;
   }
 
   static async create(options: KeelChildOptions): Promise<KeelChild> {
     const port = await freePort();
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'keel-fault-'));
+    const dataDir = mkdtempSync(path.join(options.dataParent ?? tmpdir(), 'keel-fault-'));
+    const logFile = options.dataParent ? `${path.join(tmpdir(), path.basename(dataDir))}.log` : path.join(dataDir, 'server.log');
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: options.databaseUrl,
@@ -60,14 +63,19 @@ export class KeelChild {
       ...(options.clickhouseUrl ? { CLICKHOUSE_URL: options.clickhouseUrl } : {}),
       ...(options.timeZone ? { STORE_TIMEZONE: options.timeZone } : {}),
     };
-    return new KeelChild(port, dataDir, env);
+    return new KeelChild(port, dataDir, env, logFile);
   }
 
   get running(): boolean {
     return this.#child !== undefined;
   }
 
-  /** Start and wait until /health answers 200. */
+  /** The server process's id while it runs (for /proc/PID samples). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Start and wait until /health answers 200 (minutes on a busy machine: tsx compiles, chDB loads). */
   async start(timeoutMs = 180_000): Promise<void> {
     if (this.#child) return;
     const log = openSync(this.#logFile, 'a');
@@ -136,5 +144,6 @@ export class KeelChild {
   async remove(): Promise<void> {
     await this.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
+    rmSync(this.#logFile, { force: true });
   }
 }

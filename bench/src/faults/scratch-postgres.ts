@@ -26,8 +26,9 @@ export class ScratchPostgres {
     this.#data = path.join(dir, 'data');
   }
 
-  static async start(): Promise<ScratchPostgres> {
-    const dir = mkdtempSync(path.join(tmpdir(), 'keel-fault-pg-'));
+  /** `parent`: where the cluster's directory goes (a small volume of the scenario's own, say). */
+  static async start(parent = tmpdir()): Promise<ScratchPostgres> {
+    const dir = mkdtempSync(path.join(parent, 'keel-fault-pg-'));
     const uid = Number((await run('id', ['-u', 'postgres'])).stdout);
     const gid = Number((await run('id', ['-g', 'postgres'])).stdout);
     chownSync(dir, uid, gid);
@@ -63,6 +64,14 @@ export class ScratchPostgres {
   async resume(): Promise<void> {
     await this.#pgCtl('start');
     this.#running = true;
+  }
+
+  /** Whether the postmaster is up (`pg_ctl status`); PostgreSQL shuts itself down when it cannot write WAL. */
+  async isUp(): Promise<boolean> {
+    return this.#pg('pg_ctl', ['-D', this.#data, 'status']).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** A fast restart (pg_ctl restart -m fast): connections are cut, in-flight transactions roll back. */

@@ -14,6 +14,20 @@ interface Entry {
   status: Status;
   attempts: number;
   problem?: string;
+  ack?: TillAck;
+}
+
+/** How the server acknowledged a sale: a first recording (201) or a replay of it (200). */
+export interface TillAck {
+  readonly id: string;
+  readonly status: number;
+  readonly attempts: number;
+  /** What the till gave: the sum of the sale's tenders. */
+  readonly tendered: number;
+  /** The server's total in the answer. */
+  readonly total: number;
+  /** The whole answer of a replay (kept for replays only, to compare with the stored sale). */
+  readonly replayBody?: string;
 }
 
 /**
@@ -27,7 +41,7 @@ interface Entry {
  */
 export class SimTill {
   readonly name: string;
-  readonly #baseUrl: URL;
+  #baseUrl: URL;
   readonly #products: readonly TillProduct[];
   readonly #journal = new Map<string, Entry>();
   readonly #order: string[] = [];
@@ -36,6 +50,8 @@ export class SimTill {
   /** Answers that were not 2xx, by status (0: no answer). */
   readonly refusals = new Map<number, number>();
   readonly retryAfter: number[] = [];
+  /** Refusals by problem code (`status code`, e.g. `503 storage.full`; `0` when there was no answer). */
+  readonly refusalCodes = new Map<string, number>();
   /** The slowest answer that was not an acknowledgement (a refusal, a cut or a timeout), in ms. */
   slowestRefusalMs = 0;
   /** How far this till's clock is off (ms, + ahead): its sales carry that time as occurredAt. */
@@ -49,6 +65,16 @@ export class SimTill {
     this.#baseUrl = new URL(baseUrl);
     this.#products = products;
     this.#rand = seed;
+  }
+
+  /** Send to another address from now on (a proxy in front of the same server). */
+  useServer(baseUrl: string): void {
+    this.#baseUrl = new URL(baseUrl);
+  }
+
+  /** How each acknowledged sale was acknowledged, oldest first. */
+  acks(): TillAck[] {
+    return this.#order.flatMap((id) => this.#journal.get(id)?.ack ?? []);
   }
 
   /** Sale ids the server acknowledged to this till. */
@@ -136,12 +162,15 @@ export class SimTill {
       const answer = await this.#post(entry.request);
       if (answer.status >= 200 && answer.status < 300) {
         entry.status = 'synced';
+        entry.ack = ackOf(entry, answer);
         this.ackLatencies.push({ at: Date.now(), ms: performance.now() - started });
         continue;
       }
       this.slowestRefusalMs = Math.max(this.slowestRefusalMs, performance.now() - started);
       this.refusals.set(answer.status, (this.refusals.get(answer.status) ?? 0) + 1);
       if (answer.retryAfter !== undefined) this.retryAfter.push(answer.retryAfter);
+      const code = problemCode(answer);
+      this.refusalCodes.set(code, (this.refusalCodes.get(code) ?? 0) + 1);
       if (answer.status === 0 || answer.status >= 500) return false;
       entry.status = 'conflict';
       entry.problem = `${answer.status} ${answer.body.slice(0, 200)}`;
@@ -178,6 +207,33 @@ export class SimTill {
       req.end(body);
     });
   }
+}
+
+function problemCode(answer: { status: number; body: string }): string {
+  if (answer.status === 0) return '0';
+  try {
+    return `${answer.status} ${(JSON.parse(answer.body) as { code?: string }).code ?? '?'}`;
+  } catch {
+    return `${answer.status} ?`;
+  }
+}
+
+function ackOf(entry: Entry, answer: { status: number; body: string }): TillAck {
+  const { request } = entry;
+  let total = Number.NaN;
+  try {
+    total = (JSON.parse(answer.body) as { total: number }).total;
+  } catch {
+    // An acknowledgement the till cannot read: NaN never equals a stored total, so it is reported.
+  }
+  return {
+    id: request.id,
+    status: answer.status,
+    attempts: entry.attempts,
+    tendered: request.tenders.reduce((s, t) => s + t.amount, 0),
+    total,
+    ...(answer.status === 201 ? {} : { replayBody: answer.body }),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

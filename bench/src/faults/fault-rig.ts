@@ -64,7 +64,13 @@ export class FaultRig {
     const database = databaseUrl ? undefined : await ScratchDatabase.create();
     const url = databaseUrl ?? (database as ScratchDatabase).url;
     const nats = await ScratchNats.start();
-    const keel = await KeelChild.create({ databaseUrl: url, natsUrl: nats.url, clickhouseUrl: options.clickhouseUrl, timeZone: options.timeZone, dataParent: options.dataParent });
+    const keel = await KeelChild.create({
+      databaseUrl: url,
+      natsUrl: nats.url,
+      clickhouseUrl: options.clickhouseUrl,
+      timeZone: options.timeZone,
+      dataParent: options.dataParent,
+    });
     const rig = new FaultRig(nats, keel, database, url, options);
     try {
       // A first start may be slow on a loaded machine (migrations, chDB): give it 3 minutes.

@@ -8,10 +8,10 @@ import { networkFaults } from '../faults/network-faults.js';
 import { postgresKill, postgresRestart } from '../faults/postgres-faults.js';
 import { ScratchClickHouse } from '../faults/scratch-clickhouse.js';
 import { ScratchPostgres } from '../faults/scratch-postgres.js';
-import { eveningTimeZone, TILL_CLOCK_OFFSETS_MS, tillClock } from '../faults/till-clock.js';
-import { warehouseOutage } from '../faults/warehouse-outage.js';
 import { SmallVolume } from '../faults/small-volume.js';
 import { type SoakTrend, soak } from '../faults/soak.js';
+import { eveningTimeZone, TILL_CLOCK_OFFSETS_MS, tillClock } from '../faults/till-clock.js';
+import { warehouseOutage } from '../faults/warehouse-outage.js';
 import type { ScenarioOptions } from '../scenario.js';
 
 const TILLS = 4;

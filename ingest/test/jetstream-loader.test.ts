@@ -185,14 +185,14 @@ describe('JetStream loader', () => {
     } as EventLoader;
     const consumer = new JetStreamLoader(js, names, slow, { batchRows: 5_000, batchMs: 50 });
     await consumer.start();
-    const events = Array.from({ length: 150 }, (_, i) => sale(9, 500 + i));
+    const events = Array.from({ length: 150 }, (_, i) => sale(11, 500 + i));
     for (const e of events) {
-      await js.publish(eventSubject(names, 9, e.type), JSON.stringify(e), { msgID: e.eventId });
+      await js.publish(eventSubject(names, 11, e.type), JSON.stringify(e), { msgID: e.eventId });
       await new Promise((r) => setTimeout(r, 20));
     }
-    await waitFor(async () => (await storeTotal(9)).tickets >= 150);
+    await waitFor(async () => (await storeTotal(11)).tickets >= 150);
     await consumer.stop();
-    expect(await storeTotal(9)).toEqual({ revenue: events.reduce((s, e) => s + e.total, 0), tickets: 150 });
+    expect(await storeTotal(11)).toEqual({ revenue: events.reduce((s, e) => s + e.total, 0), tickets: 150 });
     // ~3 s of trickle at 300 ms an insert: about ten inserts, each taking what arrived meanwhile
     // (one insert per 50 ms window, as before the fix, would be some 60 and fall ever further behind).
     expect(inserts.length).toBeLessThanOrEqual(20);

@@ -74,7 +74,9 @@ export class KeelProcess {
       TRUST_LOOPBACK: 'true',
       ...options.env,
     };
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'transactional/src/main.ts'], {
+    // BENCH_SERVER_NODE_ARGS (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the server of any scenario.
+    const envNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const child = spawn(process.execPath, [...envNodeArgs, ...(options.nodeArgs ?? []), '--import', 'tsx', 'transactional/src/main.ts'], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', log, log],

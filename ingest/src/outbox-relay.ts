@@ -34,6 +34,12 @@ export interface RelayOptions {
   readonly batchRows: number;
   /** Poll interval when the outbox is empty; `kick()` wakes the relay sooner. */
   readonly idleMs: number;
+  /**
+   * After a batch smaller than `batchRows`, wait this long (kicks do not cut it short) so the next
+   * batch carries the sales committed meanwhile: under load, one select, one publish burst and one
+   * update per many sales instead of per sale. 0: relay again at once. An idle relay still starts at a kick.
+   */
+  readonly lingerMs?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -49,6 +55,7 @@ export class OutboxRelay {
   #running = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  #stopWake: (() => void) | undefined;
   #published = 0;
 
   constructor(db: Kysely<OutboxDatabase>, publisher: EventPublisher, opts: RelayOptions) {
@@ -75,7 +82,7 @@ export class OutboxRelay {
   /** Finish the batch in flight, then stop. */
   async stop(): Promise<void> {
     this.#running = false;
-    this.#wake?.();
+    this.#stopWake?.();
     await this.#loop;
   }
 
@@ -106,6 +113,7 @@ export class OutboxRelay {
 
   async #run(): Promise<void> {
     let backoff = this.#opts.idleMs;
+    const linger = this.#opts.lingerMs ?? 0;
     while (this.#running) {
       let n = 0;
       try {
@@ -115,18 +123,24 @@ export class OutboxRelay {
         this.#opts.onError?.(e);
         backoff = Math.min(backoff * 2, 5_000);
       }
-      if (n === 0 && this.#running) await this.#sleep(backoff);
+      if (!this.#running) break;
+      if (n === 0) await this.#sleep(backoff, true);
+      else if (n < this.#opts.batchRows && linger > 0) await this.#sleep(linger, false);
     }
   }
 
-  #sleep(ms: number): Promise<void> {
+  /** Sleep `ms`; `kick()` ends it early only when `kickable` (stop() always does). */
+  #sleep(ms: number, kickable: boolean): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(t);
+        this.#wake = undefined;
+        this.#stopWake = undefined;
         resolve();
-      }
-      this.#wake = done;
+      };
+      const t = setTimeout(done, ms);
+      this.#wake = kickable ? done : undefined;
+      this.#stopWake = done;
     });
   }
 }

@@ -27,6 +27,8 @@ export interface KeelConfig {
   readonly loaderBatchMs: number;
   readonly relayBatchRows: number;
   readonly relayIdleMs: number;
+  /** After a partial batch the relay waits this long before the next, so one batch carries many sales. */
+  readonly relayLingerMs: number;
   /** Largest request body accepted, bytes. */
   readonly bodyLimit: number;
   /** Requests from this machine (loopback) act as the store owner. Off by default: people sign in. */
@@ -178,6 +180,7 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     loaderBatchMs: int(env, 'LOADER_BATCH_MS', 200, 1, 60_000),
     relayBatchRows: int(env, 'RELAY_BATCH_ROWS', 500, 1, 100_000),
     relayIdleMs: int(env, 'RELAY_IDLE_MS', 50, 1, 60_000),
+    relayLingerMs: int(env, 'RELAY_LINGER_MS', 20, 0, 60_000),
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 1_073_741_824),
     jobsEnabled: bool(env, 'JOBS_ENABLED', true),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),

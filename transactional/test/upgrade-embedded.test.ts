@@ -20,11 +20,11 @@ beforeAll(() => {
 });
 afterAll(() => dir?.remove());
 
-const addNote: Migration = {
+const addGiftWrap: Migration = {
   version: 9101,
-  name: 'note (test)',
+  name: 'gift wrap (test)',
   up: async (db) => {
-    await sql`ALTER TABLE sales ADD COLUMN note text`.execute(db);
+    await sql`ALTER TABLE sales ADD COLUMN gift_wrap text`.execute(db);
   },
 };
 
@@ -48,7 +48,7 @@ describe('upgrading the embedded database', () => {
       await v1.close();
     }
 
-    const v2 = await startKeel(config, { dashboardsDist: null, migrations: [...MIGRATIONS, addNote] });
+    const v2 = await startKeel(config, { dashboardsDist: null, migrations: [...MIGRATIONS, addGiftWrap] });
     expect(v2.schemaVersion).toBe(9101);
     await v2.close();
 
@@ -61,7 +61,7 @@ describe('upgrading the embedded database', () => {
     try {
       const { rows } = await restored.query('SELECT count(*)::int AS n FROM sales');
       expect(rows).toEqual([{ n: 6 }]);
-      const cols = await restored.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'sales' AND column_name = 'note'");
+      const cols = await restored.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'sales' AND column_name = 'gift_wrap'");
       expect(cols.rows).toEqual([]); // taken before the migration
     } finally {
       await restored.end();

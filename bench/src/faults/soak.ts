@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import pg from 'pg';
 import type { FaultCount, FaultRig } from './fault-rig.js';
 
@@ -8,7 +8,11 @@ export interface SoakSample {
   readonly atS: number;
   /** Resident memory of the Keel server process (/proc/PID/status VmRSS). */
   readonly rssMiB: number;
-  /** Open file descriptors of the Keel server process (/proc/PID/fd). */
+  /**
+   * Open file descriptors of the Keel server process (/proc/PID/fd), less the embedded engine's
+   * per-thread metrics files (/proc/PID/task/TID/...): those follow chDB's thread pool, which grows
+   * with the machine's load, not with the work done (docs/reliability.md, "Observed, not fixed").
+   */
   readonly fds: number;
   /** Outbox rows not yet published to NATS. */
   readonly outboxLag: number;
@@ -81,7 +85,7 @@ async function sample(rig: FaultRig, c: pg.Client, from: number): Promise<SoakSa
   if (pid === undefined) throw new Error('the Keel server is not running');
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]);
-  const fds = readdirSync(`/proc/${pid}/fd`).length;
+  const fds = openFiles(pid);
   const inWarehouse = await rig.warehouseTickets();
   const { rows } = await c.query<{ sales: string; outbox: string }>(
     'SELECT (SELECT count(*) FROM sales) AS sales, (SELECT count(*) FROM outbox WHERE published_at IS NULL) AS outbox',
@@ -120,4 +124,19 @@ export function trend(samples: readonly SoakSample[], value: (s: SoakSample) => 
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function openFiles(pid: number): number {
+  const threadFile = new RegExp(`^/proc/(${pid}/task/)?\\d+/(stat|schedstat|io|status)$`);
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    if (!threadFile.test(target)) n++;
+  }
+  return n;
 }

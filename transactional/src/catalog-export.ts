@@ -6,7 +6,8 @@ import type { Database } from './database.js';
 import { parquetStream } from './parquet-stream.js';
 
 export type ExportFormat = 'csv' | 'arrow' | 'parquet';
-export type ExportKind = 'products' | 'stock' | 'sales';
+export type ExportKind = 'products' | 'stock' | 'sales' | 'customers';
+export const EXPORT_KINDS: readonly ExportKind[] = ['products', 'stock', 'sales', 'customers'];
 
 const CHUNK_ROWS = 10_000;
 
@@ -106,7 +107,28 @@ const SALES: ExportSpec = {
   },
 };
 
-const SPECS: Readonly<Record<ExportKind, ExportSpec>> = { products: PRODUCTS, stock: STOCK, sales: SALES };
+/** Customers: personal data, so the route audits every export of it. */
+const CUSTOMERS: ExportSpec = {
+  columns: [
+    { name: 'id', type: 'bigint' },
+    { name: 'code', type: 'text' },
+    { name: 'name', type: 'text' },
+    { name: 'email', type: 'text' },
+    { name: 'phone', type: 'text' },
+    { name: 'created_at', type: 'text' },
+    { name: 'sales', type: 'bigint' },
+  ],
+  firstKey: 0,
+  async page(db, after, limit) {
+    const r = await sql<{ id: number; cells: Cell[] }>`
+      SELECT c.id, json_build_array(c.id, c.code, c.name, c.email, c.phone, to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+        (SELECT count(*) FROM sales s WHERE s.customer_id = c.id)) AS cells
+      FROM customers c WHERE c.id > ${after} ORDER BY c.id LIMIT ${limit}`.execute(db);
+    return { rows: r.rows.map((x) => x.cells), next: r.rows.length === limit ? r.rows.at(-1)?.id : undefined };
+  },
+};
+
+const SPECS: Readonly<Record<ExportKind, ExportSpec>> = { products: PRODUCTS, stock: STOCK, sales: SALES, customers: CUSTOMERS };
 
 async function* pages(db: Kysely<Database>, spec: ExportSpec): AsyncGenerator<Cell[][]> {
   let after: string | number | undefined = spec.firstKey;

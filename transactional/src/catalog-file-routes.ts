@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
-import { exportData } from './catalog-export.js';
+import { appendAudit } from './audit-log.js';
+import { EXPORT_KINDS, exportData } from './catalog-export.js';
 import { type ImportProgress, importCatalog } from './catalog-import.js';
 import { catalogSnapshot, catalogVersion } from './catalog-snapshot.js';
 import type { Database } from './database.js';
@@ -26,7 +27,7 @@ const ImportQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const ExportParams = Type.Object({ kind: Type.Union([Type.Literal('products'), Type.Literal('stock'), Type.Literal('sales')]) });
+const ExportParams = Type.Object({ kind: Type.Union(EXPORT_KINDS.map((k) => Type.Literal(k))) });
 const ExportQuery = Type.Object(
   { format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('arrow'), Type.Literal('parquet')])) },
   { additionalProperties: false },
@@ -103,6 +104,10 @@ export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = a
     async (request, reply) => {
       const format = request.query.format ?? 'csv';
       const { kind } = request.params;
+      if (kind === 'customers') {
+        const actor = (request.principal as Principal).id;
+        await appendAudit(db, { actor, action: 'export.customers', subject: null, detail: { format }, requestId: request.id });
+      }
       reply.type(EXPORT_TYPES[format]).header('content-disposition', `attachment; filename="keel-${kind}.${format}"`);
       return reply.send(Readable.from(exportData(db, kind, format)));
     },

@@ -8,7 +8,7 @@ import { addDays, loadDemoHistory, openWarehouse } from '@keel/warehouse';
 import type { Kysely } from 'kysely';
 import { createApiToken } from './api-tokens.js';
 import { appendAudit, verifyAuditChain } from './audit-log.js';
-import { type ExportFormat, type ExportKind, exportData } from './catalog-export.js';
+import { EXPORT_KINDS, type ExportFormat, type ExportKind, exportData } from './catalog-export.js';
 import { type ImportReport, importCatalog } from './catalog-import.js';
 import { UsageError, usersCommand } from './cli-users.js';
 import { type KeelConfig, readConfig } from './config.js';
@@ -47,7 +47,7 @@ Commands:
   seed-demo --products 1000000                   a large realistic catalog only, through the bulk import path
   import <file.csv|file.arrow> [--layout auto|generic|shopify|square] [--map field=Header,...]
          [--dry-run] [--skip-bad-rows]           import products (all-or-nothing unless --skip-bad-rows)
-  export products|stock|sales [--format csv|arrow|parquet] [--out file]   stream an export (stdout by default)
+  export products|stock|sales|customers [--format csv|arrow|parquet] [--out file]   stream an export (stdout by default)
   token create --role <role> --name <name>       create an API token (shown once)
   migrate                                        run database migrations and exit
 ${PIPELINE_HELP}
@@ -120,8 +120,8 @@ async function importCommand(config: KeelConfig, args: string[]): Promise<number
 async function exportCommand(config: KeelConfig, args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', default: 'csv' }, out: { type: 'string' } } });
   const kind = positionals[0];
-  if (kind !== 'products' && kind !== 'stock' && kind !== 'sales')
-    throw new UsageError('usage: npx keel export products|stock|sales [--format csv|arrow|parquet] [--out file]');
+  if (!(EXPORT_KINDS as readonly string[]).includes(kind ?? ''))
+    throw new UsageError('usage: npx keel export products|stock|sales|customers [--format csv|arrow|parquet] [--out file]');
   if (values.format !== 'csv' && values.format !== 'arrow' && values.format !== 'parquet') throw new UsageError('--format must be csv, arrow or parquet');
   await withDatabase(config, async (db) => {
     const out = values.out ? createWriteStream(values.out) : process.stdout;

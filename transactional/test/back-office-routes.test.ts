@@ -220,3 +220,25 @@ describe('Parquet exports', () => {
     expect(await readBack('sales')).toEqual([{ n: 0, s: null }]); // no sales yet: the file has the columns and no row
   });
 });
+
+describe('customers export', () => {
+  it('streams every customer with their sales count as CSV, and audits who took the personal data', async () => {
+    const ada = await call('POST', '/api/v1/customers', { name: 'Ada Lovelace', email: 'ada@example.org', phone: '+44 20 7946 0000', code: 'C-ADA' });
+    const bob = await call('POST', '/api/v1/customers', { name: 'Bob, "the builder"', phone: '555 0101' });
+    expect([ada.status, bob.status]).toEqual([201, 201]);
+    const res = await fetch(`${server.url}/api/v1/exports/customers`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="keel-customers.csv"');
+    const lines = (await res.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split(/\r?\n/);
+    expect(lines[0]).toBe('id,code,name,email,phone,created_at,sales');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(new RegExp(`^${ada.body.id},C-ADA,Ada Lovelace,ada@example.org,\\+44 20 7946 0000,\\d{4}-\\d{2}-\\d{2}T[^,]+Z,0$`));
+    expect(lines[2]).toMatch(new RegExp(`^${bob.body.id},,"Bob, ""the builder""",,555 0101,[^,]+,0$`));
+    const audits = await server.db.selectFrom('audit_log').select(['actor', 'detail']).where('action', '=', 'export.customers').execute();
+    expect(audits).toHaveLength(1);
+    expect(audits[0]?.detail).toEqual({ format: 'csv' });
+  });
+});

@@ -30,52 +30,26 @@ export interface Approval {
   readonly pin: string;
 }
 
+/** What a manager approves at the till, and the permission the approver must hold for it. */
+export type ApprovalPurpose = 'discount' | 'refund' | 'price_override';
+const APPROVAL_PERMISSION = { discount: 'sales.discount', refund: 'sales.refund', price_override: 'sales.price_override' } as const;
+
 /**
  * A manager's approval at the till: their username and PIN, checked like a PIN sign-in (same
- * lockout). The approver must be active, allowed to discount this much, and act in this store.
+ * lockout). The approver must be active, someone other than the cashier, hold the purpose's
+ * permission, act in this store and, for a discount or a price cut, have a limit of at least `neededBp`.
  */
 export async function verifyApproval(
   db: Kysely<Database>,
   lockout: SignInLockout,
   approval: Approval,
-  storeId: number,
-  neededBp: number,
-  cashier: Principal,
+  need: { readonly purpose: ApprovalPurpose; readonly storeId: number; readonly cashier: Principal; readonly neededBp?: number },
 ): Promise<Principal> {
-  const approver = await approverByPin(db, lockout, approval, cashier);
-  if (!can(approver, 'sales.discount') || approver.maxDiscountBp < neededBp || !canSeeStore(approver, storeId)) {
-    throw new Problem('sale.approval_invalid', `${approver.name} may not approve a ${neededBp / 100}% discount here`);
-  }
-  return approver;
-}
-
-/** The same PIN check for a refund by a cashier without `sales.refund`: the approver must hold it here. */
-export async function verifyRefundApproval(
-  db: Kysely<Database>,
-  lockout: SignInLockout,
-  approval: Approval,
-  storeId: number,
-  cashier: Principal,
-): Promise<Principal> {
-  const approver = await approverByPin(db, lockout, approval, cashier);
-  if (!can(approver, 'sales.refund') || !canSeeStore(approver, storeId)) {
-    throw new Problem('sale.approval_invalid', `${approver.name} may not approve a refund here`);
-  }
-  return approver;
-}
-
-/** A price override beyond a cashier's permission or limit: the approver may override prices, by at least `neededBp`, here. */
-export async function verifyOverrideApproval(
-  db: Kysely<Database>,
-  lockout: SignInLockout,
-  approval: Approval,
-  storeId: number,
-  neededBp: number,
-  cashier: Principal,
-): Promise<Principal> {
-  const approver = await approverByPin(db, lockout, approval, cashier);
-  if (!can(approver, 'sales.price_override') || approver.maxDiscountBp < neededBp || !canSeeStore(approver, storeId)) {
-    throw new Problem('sale.approval_invalid', `${approver.name} may not approve this price override here`);
+  const approver = await approverByPin(db, lockout, approval, need.cashier);
+  const neededBp = need.purpose === 'refund' ? 0 : (need.neededBp ?? 0);
+  if (!can(approver, APPROVAL_PERMISSION[need.purpose]) || approver.maxDiscountBp < neededBp || !canSeeStore(approver, need.storeId)) {
+    const what = need.purpose === 'discount' ? `a ${neededBp / 100}% discount` : need.purpose === 'refund' ? 'a refund' : 'this price override';
+    throw new Problem('sale.approval_invalid', `${approver.name} may not approve ${what} here`);
   }
   return approver;
 }

@@ -15,7 +15,7 @@ import { type Kysely, sql } from 'kysely';
 import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Database } from './database.js';
-import { type Approval, discountOverLimit, verifyApproval, verifyOverrideApproval, verifyRefundApproval } from './discount-approval.js';
+import { type Approval, discountOverLimit, verifyApproval } from './discount-approval.js';
 import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
@@ -92,7 +92,9 @@ export async function recordSale(
   let refundApprover: Principal | undefined;
   if (isRefund && !can(principal, 'sales.refund')) {
     if (!approval) throw new Problem('sale.refund_not_permitted');
-    refundApprover = await audited(() => verifyRefundApproval(deps.db, deps.lockout, approval, req.storeId, principal), { refundOf: req.refund?.of ?? null });
+    refundApprover = await audited(() => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'refund', storeId: req.storeId, cashier: principal }), {
+      refundOf: req.refund?.of ?? null,
+    });
   }
   const refund = await checkRefund(deps.db, req);
   const byId = new Map(found.filter((p) => p.id !== null).map((p) => [p.id, p]));
@@ -138,7 +140,10 @@ export async function recordSale(
       await deps.audit({ actor: principal.id, action: 'sale.discount_refused', subject: req.id, detail, requestId });
       throw new Problem('sale.approval_required', `a ${discount.largestBp / 100}% discount is over your ${principal.maxDiscountBp / 100}% limit`, detail);
     }
-    approver = await audited(() => verifyApproval(deps.db, deps.lockout, approval, req.storeId, discount.largestBp, principal), detail);
+    approver = await audited(
+      () => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'discount', storeId: req.storeId, cashier: principal, neededBp: discount.largestBp }),
+      detail,
+    );
   }
   // A price override: by a cashier who may override prices, within their limit; else a manager's approval.
   const overrideBp = Math.max(0, ...priced.overrides.map((o) => o.reductionBp));
@@ -154,7 +159,10 @@ export async function recordSale(
         detail,
       );
     }
-    overrideApprover = await audited(() => verifyOverrideApproval(deps.db, deps.lockout, approval, req.storeId, overrideBp, principal), detail);
+    overrideApprover = await audited(
+      () => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'price_override', storeId: req.storeId, cashier: principal, neededBp: overrideBp }),
+      detail,
+    );
   }
   const flags = req.offline ? [...priced.flags, ...(await stockGoneNegative(deps.db, req.storeId, req.lines))] : [];
   const settled = settleTenders(totals.total, req.tenders);

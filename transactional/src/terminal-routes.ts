@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AuditEntry } from './audit-log.js';
 import type { Database } from './database.js';
-import { verifyApproval, verifyOverrideApproval, verifyRefundApproval } from './discount-approval.js';
+import { verifyApproval } from './discount-approval.js';
 import { replayCashier } from './journal-replay.js';
 import type { Principal } from './principal.js';
 import { Problem } from './problem.js';
@@ -79,12 +79,12 @@ export const terminalRoutes: FastifyPluginAsync<{ deps: TerminalDeps }> = async 
       const { username, pin, purpose, basisPoints } = request.body;
       const approval = { username, pin };
       try {
-        const approver =
-          purpose === 'refund'
-            ? await verifyRefundApproval(deps.db, deps.sales.lockout, approval, deps.storeId, p)
-            : purpose === 'price_override'
-              ? await verifyOverrideApproval(deps.db, deps.sales.lockout, approval, deps.storeId, basisPoints ?? 0, p)
-              : await verifyApproval(deps.db, deps.sales.lockout, approval, deps.storeId, basisPoints ?? 0, p);
+        const approver = await verifyApproval(deps.db, deps.sales.lockout, approval, {
+          purpose,
+          storeId: deps.storeId,
+          cashier: p,
+          neededBp: basisPoints ?? 0,
+        });
         return { approverName: approver.name };
       } catch (e) {
         if (e instanceof Problem) {

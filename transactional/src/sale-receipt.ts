@@ -19,17 +19,21 @@ export interface SaleReceipt {
   readonly discount: number;
   readonly tenders: ReadonlyArray<{ kind: string; amount: number; reference: string | null }>;
   readonly change: number;
+  /** The customer the sale was for, by name, and the cashier's note. */
+  readonly customer: string | null;
+  readonly note: string | null;
 }
 
 /** Gather what the receipt shows for `sale` (product names, cashier, store) from the database. */
 export async function saleReceipt(db: Kysely<Database>, sale: SaleResult): Promise<SaleReceipt> {
   const productIds = [...new Set(sale.lines.map((l) => l.productId))];
   const userId = /^user:(\d+)$/.exec(sale.cashierId ?? '')?.[1];
-  const [store, products, user, row] = await Promise.all([
+  const [store, products, user, row, customer] = await Promise.all([
     db.selectFrom('stores').select(['name', 'currency', 'time_zone']).where('id', '=', sale.storeId).executeTakeFirst(),
     productIds.length ? db.selectFrom('products').select(['id', 'name', 'unit']).where('id', 'in', productIds).execute() : Promise.resolve([]),
     userId ? db.selectFrom('users').select('display_name').where('id', '=', Number(userId)).executeTakeFirst() : Promise.resolve(undefined),
     db.selectFrom('sales').select('refund_of').where('id', '=', sale.id).executeTakeFirst(),
+    sale.customerId ? db.selectFrom('customers').select('name').where('id', '=', sale.customerId).executeTakeFirst() : Promise.resolve(undefined),
   ]);
   const byId = new Map(products.map((p) => [p.id, p]));
   const timeZone = store?.time_zone ?? 'UTC';
@@ -56,6 +60,8 @@ export async function saleReceipt(db: Kysely<Database>, sale: SaleResult): Promi
     discount: sale.discount,
     tenders: sale.tenders,
     change: sale.changeDue,
+    customer: customer?.name ?? null,
+    note: sale.note ?? null,
   };
 }
 
@@ -73,5 +79,7 @@ export function receiptRows(r: SaleReceipt): Array<{ left: string; right: string
   rows.push({ left: 'incl. tax', right: m(r.tax) });
   for (const t of r.tenders) rows.push({ left: t.reference ? `${t.kind} ${t.reference}` : t.kind, right: m(t.amount) });
   if (r.change) rows.push({ left: 'Change', right: m(r.change), strong: true });
+  if (r.customer) rows.push({ left: `Customer: ${r.customer}`, right: '' });
+  if (r.note) rows.push({ left: `Note: ${r.note}`, right: '' });
   return rows;
 }

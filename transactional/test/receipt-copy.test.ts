@@ -36,10 +36,12 @@ async function tillFor(username: string, pin: string): Promise<SessionClient> {
 async function sell(
   client: SessionClient,
   storeId = 1,
+  extra: { customerId?: number; note?: string } = {},
 ): Promise<Record<string, unknown> & { id: string; total: number; tax: number; lines: { total: number }[] }> {
   const body = {
     id: randomUUID(),
     storeId,
+    ...extra,
     lines: [
       { productId: products.tea, quantityMilli: 2000, discount: { kind: 'percent', basisPoints: 1000 } },
       { productId: products.cake, quantityMilli: 1000 },
@@ -133,6 +135,14 @@ describe('receipt copies', () => {
       .where('subject', '=', sale.id)
       .execute();
     expect(audit).toEqual([{ actor: expect.stringMatching(/^user:\d+$/), detail: { as: 'pdf' } }]);
+  });
+
+  it('shows the customer and the note on the PDF', async () => {
+    const customer = await (await cashier.post('/api/v1/customers', { name: 'Ada Lovelace' })).json();
+    const sale = await sell(cashier, 1, { customerId: customer.id, note: 'Gift: wrap the cake' });
+    const text = pdfText(Buffer.from(await (await cashier.get(`/api/v1/sales/${sale.id}/receipt.pdf`)).arrayBuffer())).join('\n');
+    expect(text).toContain('Customer: Ada Lovelace');
+    expect(text).toContain('Note: Gift: wrap the cake');
   });
 
   it('mails the receipt with its PDF to the address the cashier typed', async () => {

@@ -13,7 +13,7 @@ import { kvGet, kvSet, persistStorage } from './local-store.js';
 import { SaleJournal } from './sale-journal.js';
 import { SaleSync, type SyncState } from './sale-sync.js';
 import { type CashReport, closeSession, currentSession, drawerEvent, getConfig, openSession, xReport } from './terminal-api.js';
-import { bootTill, type TillData } from './terminal-boot.js';
+import { bootTill, forgetCatalog, type TillData } from './terminal-boot.js';
 import { terminalStyles } from './terminal-styles.js';
 import {
   ApiError,
@@ -450,6 +450,8 @@ export class KeelTerminal extends LitElement {
     this.message = '';
     try {
       await enrollThisTill(this.#field('mgr-user'), this.#field('mgr-password'), name);
+      // A newly enrolled till (perhaps to another server) downloads its catalog afresh at the next boot.
+      await forgetCatalog();
       this.view = 'pin';
     } catch (err) {
       this.#say(err instanceof ApiError && err.status === 401 ? 'Wrong username or password' : String((err as Error).message));

@@ -49,6 +49,18 @@ async function openWorkerCatalog(online: boolean): Promise<WorkerCatalog | undef
   }
 }
 
+/** Drop the stored catalog (both kinds): the next boot downloads it again. */
+export async function forgetCatalog(): Promise<void> {
+  const opened = workerCatalog;
+  workerCatalog = undefined;
+  (await opened?.catch(() => undefined))?.close();
+  if (offlineCatalogSupported()) {
+    const root = await navigator.storage.getDirectory();
+    await root.removeEntry('keel-catalog', { recursive: true }).catch(() => undefined);
+  }
+  await kvSet('catalog', undefined);
+}
+
 /** The JSON snapshot in memory: the whole catalog from the product list, saved in IndexedDB for offline boots. */
 async function openSnapshotCatalog(online: boolean): Promise<SnapshotCatalog> {
   let products: CatalogProduct[] | undefined;

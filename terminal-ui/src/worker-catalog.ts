@@ -75,6 +75,10 @@ export class WorkerCatalog implements ProductSearch {
     return (await this.#catalog.search(query, limit)).filter((p) => p.active).map(tillProduct);
   }
 
+  close(): void {
+    this.#catalog.close();
+  }
+
   /** Apply the server's changes since our version; one at a time, failures (offline) are left for the next try. */
   sync(): Promise<void> {
     this.#syncing ??= this.#catalog

@@ -5,6 +5,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: import.meta.dirname,
   base: '/terminal/',
+  // The offline catalog's Web Worker (catalog-worker.ts) is a module worker with its own chunk.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,8 +1,8 @@
 // Keel terminal service worker: the app shell works without the server.
 // Install caches the page and every asset it names; pages and assets are then served from the
-// cache when the network fails. The API is never cached here: the app keeps its own snapshot
-// and journal in IndexedDB.
-const CACHE = 'keel-terminal-v1';
+// cache when the network fails. The API is never cached here: the app keeps its own catalog
+// (OPFS) and journal (IndexedDB).
+const CACHE = 'keel-terminal-v2';
 const SHELL = ['./', './index.html', './manifest.webmanifest', './icon.svg'];
 
 self.addEventListener('install', (event) => {
@@ -13,6 +13,14 @@ self.addEventListener('install', (event) => {
       const html = await (await fetch('./', { cache: 'no-store' })).text();
       const assets = [...html.matchAll(/(?:src|href)="([^"]+\.(?:js|css))"/g)].map((m) => m[1]);
       await cache.addAll(assets);
+      // Scripts the page starts itself (the offline catalog's Web Worker) are named only inside its JS.
+      const named = new Set();
+      for (const asset of assets.filter((a) => a.endsWith('.js'))) {
+        const hit = await cache.match(asset);
+        const js = hit ? await hit.text() : '';
+        for (const m of js.matchAll(/\/terminal\/assets\/[\w.-]+\.js/g)) named.add(m[0]);
+      }
+      await cache.addAll([...named]);
       await self.skipWaiting();
     })(),
   );

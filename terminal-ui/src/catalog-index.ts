@@ -45,6 +45,13 @@ class NumericCodeTable {
 
 const NUMERIC = /^\d{1,15}$/;
 
+/** FNV-1a over a string: the slot of a SKU in the SKU table. */
+function hashText(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
 /**
  * The offline catalog's search structures over one Arrow snapshot: barcodes in a hash table,
  * name words in posting lists (row numbers per word, sorted vocabulary for prefixes and typos).
@@ -53,6 +60,9 @@ const NUMERIC = /^\d{1,15}$/;
 export class CatalogIndex {
   readonly #table: Table;
   readonly #codes: NumericCodeTable;
+  /** Rows by lower-cased SKU hash (open addressing, -1 empty); a hit is checked against the row's SKU. */
+  readonly #skuRows: Int32Array;
+  readonly #overlaySkus = new Map<string, number>();
   readonly #otherCodes = new Map<string, number>();
   readonly #vocabulary: string[];
   readonly #postings: Int32Array[];
@@ -70,6 +80,10 @@ export class CatalogIndex {
     const barcodes = table.getChild('barcodes');
     const ids = table.getChild('id');
     const names = table.getChild('name');
+    const skus = table.getChild('sku');
+    let skuSize = 1024;
+    while (skuSize < n * 2) skuSize *= 2;
+    this.#skuRows = new Int32Array(skuSize).fill(-1);
     let maxId = 0;
     for (let r = 0; r < n; r++) maxId = Math.max(maxId, ids?.get(r) as number);
     const rowOfId = maxId < 4 * n + 1024 ? new Int32Array(maxId + 1).fill(-1) : new Map<number, number>();
@@ -88,6 +102,12 @@ export class CatalogIndex {
           if (NUMERIC.test(code)) this.#codes.set(Number(code), r);
           else this.#otherCodes.set(code, r);
         }
+      }
+      const sku = ((skus?.get(r) as string | null) ?? '').toLowerCase();
+      if (sku) {
+        let slot = hashText(sku) & (skuSize - 1);
+        while ((this.#skuRows[slot] as number) !== -1) slot = (slot + 1) & (skuSize - 1);
+        this.#skuRows[slot] = r;
       }
       rowStarts[r] = rowWords.length;
       const seen = new Set<number>();
@@ -147,11 +167,15 @@ export class CatalogIndex {
     for (let r = 0; r < delta.numRows; r++) {
       const p = other.#row(r);
       const old = this.#overlay.get(p.id);
-      if (old) for (const c of old.barcodes) this.#overlayCodes.delete(c);
+      if (old) {
+        for (const c of old.barcodes) this.#overlayCodes.delete(c);
+        this.#overlaySkus.delete(old.sku.toLowerCase());
+      }
       const baseRow = this.#rowOfId instanceof Int32Array ? this.#rowOfId[p.id] : this.#rowOfId.get(p.id);
       if (baseRow !== undefined && baseRow >= 0) this.#hidden.add(baseRow);
       this.#overlay.set(p.id, p);
       for (const c of p.barcodes) this.#overlayCodes.set(c, p.id);
+      this.#overlaySkus.set(p.sku.toLowerCase(), p.id);
     }
     return delta.numRows;
   }
@@ -165,7 +189,35 @@ export class CatalogIndex {
     }
     const r = NUMERIC.test(code) ? this.#codes.get(Number(code)) : this.#otherCodes.get(code);
     if (r === undefined || this.#hidden.has(r)) return undefined;
+    const p = this.#row(r);
+    // Numeric keys drop leading zeros: make sure the row really carries this code.
+    return p.barcodes.includes(code) ? p : undefined;
+  }
+
+  /** The product with this id (changed or not), or undefined. */
+  byId(id: number): CatalogProduct | undefined {
+    const changed = this.#overlay.get(id);
+    if (changed) return changed;
+    const r = this.#rowOfId instanceof Int32Array ? this.#rowOfId[id] : this.#rowOfId.get(id);
+    if (r === undefined || r < 0 || this.#hidden.has(r)) return undefined;
     return this.#row(r);
+  }
+
+  /** The product with this SKU (any case), or undefined. */
+  bySku(sku: string): CatalogProduct | undefined {
+    const key = sku.toLowerCase();
+    const changed = this.#overlaySkus.get(key);
+    if (changed !== undefined) {
+      const p = this.#overlay.get(changed);
+      if (p && p.sku.toLowerCase() === key) return p;
+    }
+    const mask = this.#skuRows.length - 1;
+    const skus = this.#table.getChild('sku');
+    for (let slot = hashText(key) & mask; (this.#skuRows[slot] as number) !== -1; slot = (slot + 1) & mask) {
+      const r = this.#skuRows[slot] as number;
+      if (!this.#hidden.has(r) && String(skus?.get(r) ?? '').toLowerCase() === key) return this.#row(r);
+    }
+    return undefined;
   }
 
   #wordRange(prefix: string): [number, number] {

@@ -1,8 +1,10 @@
 /** Messages between the page and the offline catalog's worker. */
 export type CatalogRequest =
-  | { id: number; op: 'open'; baseUrl: string }
+  | { id: number; op: 'open'; baseUrl: string; headers?: Record<string, string> }
   | { id: number; op: 'sync' }
   | { id: number; op: 'barcode'; code: string }
+  | { id: number; op: 'code'; code: string }
+  | { id: number; op: 'byId'; productId: number }
   | { id: number; op: 'search'; text: string; limit: number }
   | { id: number; op: 'forget' };
 

@@ -15,6 +15,8 @@ interface Meta {
 let index: CatalogIndex | undefined;
 let meta: Meta = { version: 0, deltas: [] };
 let baseUrl = '';
+/** Sent with every download (the till's own key); cookies go along as for any same-origin fetch. */
+let headers: Record<string, string> = {};
 
 async function folder(): Promise<FileSystemDirectoryHandle> {
   const root = await navigator.storage.getDirectory();
@@ -39,8 +41,9 @@ async function writeFile(dir: FileSystemDirectoryHandle, name: string, body: Rea
   }
 }
 
-async function open(url: string): Promise<OpenResult> {
+async function open(url: string, extra: Record<string, string> = {}): Promise<OpenResult> {
   baseUrl = url;
+  headers = extra;
   const t0 = performance.now();
   const dir = await folder();
   const storedMeta = await readFile(dir, 'meta.json');
@@ -50,7 +53,7 @@ async function open(url: string): Promise<OpenResult> {
     meta = JSON.parse(new TextDecoder().decode(storedMeta)) as Meta;
   } else {
     source = 'downloaded';
-    const res = await fetch(`${baseUrl}/api/v1/catalog/snapshot`);
+    const res = await fetch(`${baseUrl}/api/v1/catalog/snapshot`, { headers, cache: 'no-store' });
     if (!res.ok || !res.body) throw new Error(`snapshot download failed: HTTP ${res.status}`);
     const version = Number(res.headers.get('x-catalog-version') ?? 0);
     await writeFile(dir, 'snapshot.arrow', res.body);
@@ -71,7 +74,7 @@ async function open(url: string): Promise<OpenResult> {
 /** Fetch the changes since our version, keep them beside the snapshot, and apply them. */
 async function sync(): Promise<{ applied: number; version: number }> {
   if (!index) throw new Error('catalog not open');
-  const res = await fetch(`${baseUrl}/api/v1/catalog/snapshot?since=${meta.version}`);
+  const res = await fetch(`${baseUrl}/api/v1/catalog/snapshot?since=${meta.version}`, { headers, cache: 'no-store' });
   if (!res.ok) throw new Error(`delta download failed: HTTP ${res.status}`);
   const version = Number(res.headers.get('x-catalog-version') ?? meta.version);
   const bytes = await res.arrayBuffer();
@@ -88,11 +91,15 @@ async function sync(): Promise<{ applied: number; version: number }> {
 async function handle(req: CatalogRequest): Promise<unknown> {
   switch (req.op) {
     case 'open':
-      return open(req.baseUrl);
+      return open(req.baseUrl, req.headers);
     case 'sync':
       return sync();
     case 'barcode':
       return index?.byBarcode(req.code) ?? null;
+    case 'code':
+      return index?.byBarcode(req.code) ?? index?.bySku(req.code) ?? null;
+    case 'byId':
+      return index?.byId(req.productId) ?? null;
     case 'search':
       return index?.search(req.text, req.limit) ?? [];
     case 'forget': {

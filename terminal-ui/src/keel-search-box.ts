@@ -57,13 +57,41 @@ export class KeelSearchBox extends LitElement {
   #pick(p: CatalogProduct | undefined) {
     if (!p) return;
     this.dispatchEvent(new CustomEvent('pick', { detail: p, bubbles: true, composed: true }));
+    this.#asked++;
     this.input.value = '';
     this.results = [];
   }
 
+  #asked = 0;
+  #searching: Promise<void> = Promise.resolve();
+
+  /** Ask the catalog as the cashier types; an answer to older text than the latest is dropped. */
   #onInput() {
-    this.results = this.catalog?.search(this.input.value, 8) ?? [];
-    this.active = 0;
+    const asked = ++this.#asked;
+    const text = this.input.value;
+    this.#searching = (this.catalog?.search(text, 8) ?? Promise.resolve([])).then(
+      (results) => {
+        if (asked !== this.#asked) return;
+        this.results = results;
+        this.active = 0;
+      },
+      () => undefined,
+    );
+  }
+
+  async #onEnter() {
+    const text = this.input.value.trim();
+    if (!text) return;
+    await this.#searching;
+    const exact = await this.catalog?.byCode(text).catch(() => undefined);
+    if (exact || this.results.length === 0) {
+      this.#asked++;
+      this.dispatchEvent(new CustomEvent('code', { detail: text, bubbles: true, composed: true }));
+      this.input.value = '';
+      this.results = [];
+    } else {
+      this.#pick(this.results[this.active]);
+    }
   }
 
   #onKey(e: KeyboardEvent) {
@@ -73,16 +101,7 @@ export class KeelSearchBox extends LitElement {
       if (n) this.active = (this.active + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
     } else if (e.key === 'Enter') {
       e.preventDefault();
-      const text = this.input.value.trim();
-      if (!text) return;
-      const exact = this.catalog?.byCode(text);
-      if (exact || this.results.length === 0) {
-        this.dispatchEvent(new CustomEvent('code', { detail: text, bubbles: true, composed: true }));
-        this.input.value = '';
-        this.results = [];
-      } else {
-        this.#pick(this.results[this.active]);
-      }
+      void this.#onEnter();
     } else if (e.key === 'Escape') {
       this.results = [];
     }

@@ -13,7 +13,7 @@ import { kvGet, kvSet, persistStorage } from './local-store.js';
 import { SaleJournal } from './sale-journal.js';
 import { SaleSync, type SyncState } from './sale-sync.js';
 import { type CashReport, closeSession, currentSession, drawerEvent, getConfig, openSession, xReport } from './terminal-api.js';
-import { bootTill, type TillData } from './terminal-boot.js';
+import { bootTill, forgetCatalog, type TillData } from './terminal-boot.js';
 import { terminalStyles } from './terminal-styles.js';
 import {
   ApiError,
@@ -43,6 +43,8 @@ import './keel-status-bar.js';
 
 type View = 'loading' | 'enroll' | 'pin' | 'open' | 'sell' | 'pay' | 'receipt' | 'refund' | 'count' | 'report' | 'error';
 const uuid = () => crypto.randomUUID();
+/** How often an online till asks for catalog changes (also on reconnecting and at every boot). */
+const CATALOG_SYNC_MS = 60_000;
 
 /** The checkout terminal: enroll, sign in by PIN, open the drawer, sell, take payment, refund, close. */
 @customElement('keel-terminal')
@@ -138,8 +140,16 @@ export class KeelTerminal extends LitElement {
 
   override disconnectedCallback() {
     super.disconnectedCallback();
+    clearInterval(this.#catalogTimer);
     this.#stopScans?.();
     window.removeEventListener(SESSION_ENDED, this.#onSessionEnded);
+  }
+
+  #catalogTimer: ReturnType<typeof setInterval> | undefined;
+
+  /** Bring the catalog up to date with the server's changes (prices, new products); offline, the next try does. */
+  #syncCatalog() {
+    void this.data?.catalog.sync().catch(() => undefined);
   }
 
   get #registerId() {
@@ -165,13 +175,19 @@ export class KeelTerminal extends LitElement {
       }
       await persistStorage();
       this.data = await bootTill(this.#registerId);
+      // Which catalog this browser got ('worker' or 'memory'): for support and tests.
+      this.dataset.catalog = this.data.catalog.kind;
       this.held = (await kvGet<Cart[]>('held')) ?? [];
       this.receipt = await kvGet<Receipt>('lastReceipt');
       this.#sync = new SaleSync(this.#journal, (await kvGet<number>('lastContact')) ?? Date.now());
       this.#sync.addEventListener('change', (e) => {
+        const wasOnline = this.sync?.online ?? this.data?.online;
         this.sync = (e as CustomEvent<SyncState>).detail;
         if (this.sync.online) void kvSet('lastContact', this.sync.lastContact);
+        if (this.sync.online && !wasOnline) this.#syncCatalog();
       });
+      clearInterval(this.#catalogTimer);
+      this.#catalogTimer = setInterval(() => this.#online && this.#syncCatalog(), CATALOG_SYNC_MS);
       await this.#sync.refreshCounts();
       void this.#sync.flush();
       this.view = this.data.session ? 'sell' : 'open';
@@ -193,13 +209,24 @@ export class KeelTerminal extends LitElement {
     return this.sync?.online ?? this.data?.online ?? true;
   }
 
-  /** A scanned (or typed) code: add the product, or say clearly why not and carry on. */
-  scan(raw: string) {
+  /**
+   * A scanned (or typed) code: add the product, or say clearly why not and carry on. Lookups are
+   * asynchronous (the catalog answers from its worker), so scans are queued to add lines in scan order.
+   */
+  scan(raw: string): Promise<void> {
+    this.#scans = this.#scans.then(() => this.#scanOne(raw)).catch((e: unknown) => this.#say(`Scan failed: ${e instanceof Error ? e.message : String(e)}`));
+    return this.#scans;
+  }
+
+  #scans: Promise<void> = Promise.resolve();
+
+  async #scanOne(raw: string) {
     if (this.view !== 'sell' || !this.data) return;
     const s = parseScan(raw);
     const catalog = this.data.catalog;
     if (s.kind === 'damaged') return this.#say(`Barcode ${s.code} did not read correctly: scan it again`);
-    const product = catalog.byCode(s.kind === 'code' ? s.code : s.lookup);
+    const product = await catalog.byCode(s.kind === 'code' ? s.code : s.lookup);
+    if (this.view !== 'sell') return this.#say(`${product?.name ?? raw} not added: the sale is no longer open`);
     if (!product) return this.#say(`Unknown barcode ${s.kind === 'code' ? s.code : s.lookup}: nothing added`);
     const quantityMilli = s.kind === 'weight' ? s.grams : s.kind === 'price' ? Math.max(1, Math.round((s.price * 1000) / Math.max(product.price, 1))) : 1000;
     this.cart = addLine(this.cart, product, quantityMilli, s.kind !== 'code');
@@ -318,7 +345,7 @@ export class KeelTerminal extends LitElement {
     const prices = new Map(r.sale.lines.map((l) => [l.productId, l.refundUnitPrice]));
     let cart = newCart(uuid(), new Date());
     for (const [productId, milli] of r.quantities) {
-      const product = data.catalog.byId(productId) ?? {
+      const product = (await data.catalog.byId(productId).catch(() => undefined)) ?? {
         id: productId,
         sku: r.sale.lines.find((l) => l.productId === productId)?.sku ?? String(productId),
         barcode: null,
@@ -423,6 +450,8 @@ export class KeelTerminal extends LitElement {
     this.message = '';
     try {
       await enrollThisTill(this.#field('mgr-user'), this.#field('mgr-password'), name);
+      // A newly enrolled till (perhaps to another server) downloads its catalog afresh at the next boot.
+      await forgetCatalog();
       this.view = 'pin';
     } catch (err) {
       this.#say(err instanceof ApiError && err.status === 401 ? 'Wrong username or password' : String((err as Error).message));
@@ -448,9 +477,10 @@ export class KeelTerminal extends LitElement {
       this.view = 'loading';
       return void this.#start();
     }
-    // Another cashier (or the same one again): their limits, and the drawer of this till.
+    // Another cashier (or the same one again): their limits, the drawer of this till, and the catalog's changes.
     try {
-      const [config, current] = await Promise.all([getConfig(), currentSession(this.#registerId)]);
+      const catalog = this.data.catalog.sync().catch(() => undefined);
+      const [config, current] = await Promise.all([getConfig(), currentSession(this.#registerId), catalog]);
       this.data = { ...this.data, config, session: current.session ?? null };
       await kvSet('config', config);
       await kvSet('session', this.data.session);

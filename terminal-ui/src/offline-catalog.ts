@@ -22,6 +22,12 @@ export class OfflineCatalog {
       if (e.data.ok) p.resolve(e.data.result);
       else p.reject(new Error(e.data.error));
     };
+    // The worker's script did not load (offline before it was ever cached) or crashed: fail every call.
+    this.#worker.onerror = (e) => {
+      e.preventDefault();
+      for (const p of this.#pending.values()) p.reject(new Error(`catalog worker failed: ${e.message || 'not loaded'}`));
+      this.#pending.clear();
+    };
   }
 
   #call<T>(req: WithoutId<CatalogRequest>): Promise<T> {
@@ -33,9 +39,9 @@ export class OfflineCatalog {
   }
 
   /** Open from storage, or download the snapshot on first use. Asks the browser to keep the storage. */
-  async open(baseUrl = ''): Promise<OpenResult> {
+  async open(baseUrl = '', headers: Record<string, string> = {}): Promise<OpenResult> {
     await navigator.storage?.persist?.().catch(() => false);
-    return this.#call<OpenResult>({ op: 'open', baseUrl });
+    return this.#call<OpenResult>({ op: 'open', baseUrl, headers });
   }
 
   /** Apply the changes made on the server since this catalog's version. */
@@ -45,6 +51,15 @@ export class OfflineCatalog {
 
   byBarcode(code: string): Promise<CatalogProduct | null> {
     return this.#call({ op: 'barcode', code });
+  }
+
+  /** A scanned or typed code: a barcode, else a SKU (any case). */
+  byCode(code: string): Promise<CatalogProduct | null> {
+    return this.#call({ op: 'code', code });
+  }
+
+  byId(productId: number): Promise<CatalogProduct | null> {
+    return this.#call({ op: 'byId', productId });
   }
 
   search(text: string, limit = 20): Promise<CatalogProduct[]> {

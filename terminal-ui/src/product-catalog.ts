@@ -1,18 +1,24 @@
 import type { CatalogProduct } from './terminal-api.js';
 
 /**
- * How the terminal finds products: by a scanned code and by type-ahead. One interface so the
- * catalog-at-scale work (offline snapshot + worker search) can replace the implementation.
+ * How the terminal finds products: by a scanned code (barcode or SKU) and by type-ahead. Two
+ * implementations: the offline catalog in a Web Worker (`WorkerCatalog`, the normal case) and this
+ * file's in-memory JSON snapshot, kept for browsers without a file system for origins or workers.
  */
 export interface ProductSearch {
+  /** 'worker' (Arrow snapshot in OPFS, searched in a Web Worker) or 'memory' (JSON snapshot). */
+  readonly kind: 'worker' | 'memory';
   readonly size: number;
-  byCode(code: string): CatalogProduct | undefined;
-  byId(id: number): CatalogProduct | undefined;
-  search(query: string, limit: number): CatalogProduct[];
+  byCode(code: string): Promise<CatalogProduct | undefined>;
+  byId(id: number): Promise<CatalogProduct | undefined>;
+  search(query: string, limit: number): Promise<CatalogProduct[]>;
+  /** Fetch and apply what changed on the server (the memory snapshot does not: it reloads at boot). */
+  sync(): Promise<void>;
 }
 
 /** The catalog snapshot in memory: codes in a Map, names searched by substring (word starts first). */
 export class SnapshotCatalog implements ProductSearch {
+  readonly kind = 'memory';
   readonly #byCode = new Map<string, CatalogProduct>();
   readonly #byId = new Map<number, CatalogProduct>();
   readonly #products: CatalogProduct[];
@@ -32,15 +38,17 @@ export class SnapshotCatalog implements ProductSearch {
     return this.#products.length;
   }
 
-  byCode(code: string): CatalogProduct | undefined {
+  async byCode(code: string): Promise<CatalogProduct | undefined> {
     return this.#byCode.get(code) ?? this.#byCode.get(code.toLowerCase());
   }
 
-  byId(id: number): CatalogProduct | undefined {
+  async byId(id: number): Promise<CatalogProduct | undefined> {
     return this.#byId.get(id);
   }
 
-  search(query: string, limit: number): CatalogProduct[] {
+  async sync(): Promise<void> {}
+
+  async search(query: string, limit: number): Promise<CatalogProduct[]> {
     const q = query.trim().toLowerCase();
     if (!q) return [];
     const starts: CatalogProduct[] = [];

@@ -20,6 +20,8 @@ export interface CatalogProduct {
   price: number;
   taxClass: string;
   active: boolean;
+  /** Sold by weight (from the offline catalog; the JSON list does not say). */
+  weighed?: boolean;
 }
 
 export interface SaleResult {

@@ -28,7 +28,7 @@ async function* pages(db: Kysely<Database>, since: number, upTo: number): AsyncG
   for (;;) {
     const r = await sql<SnapshotRow>`
       SELECT p.id, p.sku, p.name, p.price, p.tax_class, p.active, p.category_id, p.unit = 'weight' AS weighed,
-        (SELECT string_agg(b.barcode, '|') FROM product_barcodes b WHERE b.product_id = p.id) AS barcodes
+        (SELECT string_agg(b.barcode, '|' ORDER BY b.barcode IS DISTINCT FROM p.barcode, b.barcode) FROM product_barcodes b WHERE b.product_id = p.id) AS barcodes
       FROM products p
       WHERE p.id > ${after} ${since > 0 ? sql`AND p.catalog_seq > ${since}` : sql``} AND p.catalog_seq <= ${upTo}
       ORDER BY p.id LIMIT ${PAGE_ROWS}`.execute(db);
@@ -77,7 +77,7 @@ async function* pages(db: Kysely<Database>, since: number, upTo: number): AsyncG
 /**
  * The terminal's offline catalog as an Arrow IPC stream: every product (since = 0) or only those
  * changed after version `since` (a delta; deactivated products come with active = false), up to
- * `upTo`, the version the caller reports back. Prices are Int64 minor units; barcodes '|'-joined.
+ * `upTo`, the version the caller reports back. Prices are Int64 minor units; barcodes '|'-joined, the primary one first.
  */
 export function catalogSnapshot(db: Kysely<Database>, since: number, upTo: number): AsyncIterable<Uint8Array> {
   return arrowIpcStream(pages(db, since, upTo));

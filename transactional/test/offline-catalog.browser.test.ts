@@ -53,6 +53,11 @@ describe('terminal offline catalog', () => {
     const scanned = await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(123));
     expect(scanned).toMatchObject({ sku: 'D0000123', barcodes: [barcodeOf(123)] });
     expect(await page.evaluate(() => window.keelCatalog.byBarcode('4006381333932'))).toBeNull();
+    // The till's lookups: a typed SKU (any case) or a barcode, and a product by id (refunds).
+    expect(await page.evaluate(() => window.keelCatalog.byCode('d0000123'))).toMatchObject({ id: scanned?.id, sku: 'D0000123' });
+    expect(await page.evaluate((code) => window.keelCatalog.byCode(code), barcodeOf(123))).toMatchObject({ sku: 'D0000123' });
+    expect(await page.evaluate((id) => window.keelCatalog.byId(id), scanned?.id ?? 0)).toMatchObject({ sku: 'D0000123' });
+    expect(await page.evaluate(() => window.keelCatalog.byCode('no-such-sku'))).toBeNull();
 
     const milk = await page.evaluate(() => window.keelCatalog.search('organic whole mi'));
     expect(milk.length).toBeGreaterThan(0);
@@ -91,6 +96,8 @@ describe('terminal offline catalog', () => {
     expect(synced.applied).toBe(2);
     expect(synced.version).toBeGreaterThan(first.version);
     expect(await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(123))).toMatchObject({ price: 4242 });
+    expect(await page.evaluate((id) => window.keelCatalog.byId(id), scanned?.id ?? 0)).toMatchObject({ price: 4242 });
+    expect(await page.evaluate(() => window.keelCatalog.byCode('new-tea'))).toMatchObject({ sku: 'NEW-TEA', price: 650 });
     expect((await page.evaluate(() => window.keelCatalog.search('lapsang')))[0]).toMatchObject({ sku: 'NEW-TEA', price: 650 });
 
     // A reload (or a restart of the till) opens from the browser's storage, deltas included.

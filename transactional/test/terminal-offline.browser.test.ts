@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../src/api-tokens.js';
 import { openDatabase } from '../src/open-database.js';
@@ -57,6 +57,16 @@ function killServer(): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
+  });
+}
+
+/** The offline catalog's files in the till's OPFS: version, deltas kept beside the snapshot, and the snapshot file itself. */
+function catalogMeta(page: Page) {
+  return page.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('keel-catalog');
+    const meta = JSON.parse(await (await (await dir.getFileHandle('meta.json')).getFile()).text()) as { version: number; deltas: unknown[] };
+    const snapshot = await (await dir.getFileHandle('snapshot.arrow')).getFile();
+    return { ...meta, snapshotBytes: snapshot.size, snapshotModified: snapshot.lastModified };
   });
 }
 
@@ -118,6 +128,9 @@ describe('/terminal offline', () => {
     await page.getByLabel('Opening float').fill('100');
     await page.keyboard.press('Enter');
     await page.getByLabel('Scan or search (name, SKU, code)').waitFor();
+    // The till's products come from the offline catalog: an Arrow snapshot in OPFS, searched in a worker.
+    expect(await page.locator('keel-terminal').getAttribute('data-catalog')).toBe('worker');
+    expect(await catalogMeta(page)).toMatchObject({ deltas: [] });
     expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state)).toBe('activated');
     await eventually(async () => page.evaluate(() => navigator.serviceWorker.controller !== null), 10_000);
 
@@ -150,6 +163,8 @@ describe('/terminal offline', () => {
       if (i === 25) {
         await page.reload();
         await page.getByLabel('Scan or search (name, SKU, code)').waitFor();
+        // Rebooted without the server: the catalog opened from the browser's storage (OPFS).
+        expect(await page.locator('keel-terminal').getAttribute('data-catalog')).toBe('worker');
         await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 10_000 }).toBe('Offline · 26 sales waiting');
         await page.screenshot({ path: path.join(ARTIFACTS, 'terminal-offline.png'), fullPage: true });
       }
@@ -226,10 +241,25 @@ describe('/terminal offline', () => {
     await eventually(async () => (await tickets()) >= 53, 30_000);
     expect(await tickets()).toBe(53);
 
-    // The cashier signs in again and carries on selling.
+    // Meanwhile the coffee's price changes on the server. The cashier signs in again: the till
+    // fetches the change (a delta beside the stored snapshot, not a new download) and sells at it.
+    const snapshotBefore = await catalogMeta(page);
+    const coffee = (await (await fetch(`${url()}/api/v1/products?sku=COFFEE`, { headers: auth })).json()).items[0];
+    const edit = await fetch(`${url()}/api/v1/products/${coffee.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ version: coffee.version, price: 1350 }),
+    });
+    expect(edit.status).toBe(200);
     await till.signIn(CASHIER);
     await page.getByLabel('Scan or search (name, SKU, code)').waitFor();
     await till.scan('4006381333931');
+    expect(await till.total()).toBe(1350);
+    const snapshotAfter = await catalogMeta(page);
+    expect(snapshotAfter.version).toBeGreaterThan(snapshotBefore.version);
+    expect(snapshotAfter.deltas.length).toBeGreaterThan(snapshotBefore.deltas.length);
+    expect(snapshotAfter.snapshotBytes).toBe(snapshotBefore.snapshotBytes);
+    expect(snapshotAfter.snapshotModified).toBe(snapshotBefore.snapshotModified);
     await till.pay([{ kind: 'cash', amount: 2000 }]);
     await eventually(
       async () =>

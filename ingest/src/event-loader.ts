@@ -38,6 +38,8 @@ export class EventLoader {
   #loadedTotal = 0;
   #droppedTotal = 0;
   #recoveryDue = true;
+  /** Loads run one after another: the warehouse's "already stored" check assumes a single writer. */
+  #tail: Promise<unknown> = Promise.resolve();
 
   constructor(warehouse: Warehouse, onLoaded?: (storeIds: readonly number[]) => void) {
     this.#warehouse = warehouse;
@@ -52,7 +54,14 @@ export class EventLoader {
     return this.#droppedTotal;
   }
 
-  async load(payloads: ReadonlyArray<string | Uint8Array>): Promise<LoadReport> {
+  /** Load a batch; a call made while another runs waits for it (two relay passes may deliver the same events). */
+  load(payloads: ReadonlyArray<string | Uint8Array>): Promise<LoadReport> {
+    const run = this.#tail.then(() => this.#load(payloads));
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #load(payloads: ReadonlyArray<string | Uint8Array>): Promise<LoadReport> {
     const events: SaleCompletedV1[] = [];
     const dropped: Array<{ index: number; reason: string }> = [];
     payloads.forEach((p, index) => {

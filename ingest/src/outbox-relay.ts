@@ -53,6 +53,7 @@ export class OutboxRelay {
   readonly #publisher: EventPublisher;
   readonly #opts: RelayOptions;
   #running = false;
+  #tail: Promise<unknown> = Promise.resolve();
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #stopWake: (() => void) | undefined;
@@ -86,8 +87,14 @@ export class OutboxRelay {
     await this.#loop;
   }
 
-  /** Relay one batch; returns how many rows were marked published. */
-  async relayOnce(): Promise<number> {
+  /** Relay one batch; returns how many rows were marked published. Calls run one at a time (the loop and `relayNow` would otherwise read the same rows). */
+  relayOnce(): Promise<number> {
+    const run = this.#tail.then(() => this.#relayBatch());
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #relayBatch(): Promise<number> {
     const rows = await this.#db
       .selectFrom('outbox')
       .select(['id', 'event_id', 'store_id', 'event_type', 'request_id', sql<string>`payload::text`.as('payload')])

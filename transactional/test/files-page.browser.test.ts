@@ -86,7 +86,8 @@ describe('files page', () => {
     await poll(() => files.locator('tbody tr').count()).toBe(3);
     expect(await files.locator('progress').count()).toBe(3);
     expect(await files.locator('tbody').textContent()).toContain('invoice-0042.pdf');
-    expect(await files.locator('img.thumb').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(16);
+    // The thumbnail arrives after the row: wait for the image itself, then check it is the 16 px thumbnail.
+    await poll(() => files.locator('img.thumb').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(16);
     await shoot('files-browse');
 
     // Delete a file, find it in the trash, restore it.

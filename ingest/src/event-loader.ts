@@ -1,5 +1,6 @@
 import { parseEvent, type SaleCompletedV1 } from '@keel/core';
 import { loadSaleEvents, recoverUnfinishedLoads, type Warehouse } from '@keel/warehouse';
+import { OneAtATime } from './one-at-a-time.js';
 
 /** What one ingestion step decides for one message. */
 export type StepResult<T> = { kind: 'ok'; value: T } | { kind: 'drop'; reason: string };
@@ -39,7 +40,7 @@ export class EventLoader {
   #droppedTotal = 0;
   #recoveryDue = true;
   /** Loads run one after another: the warehouse's "already stored" check assumes a single writer. */
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #queue = new OneAtATime();
 
   constructor(warehouse: Warehouse, onLoaded?: (storeIds: readonly number[]) => void) {
     this.#warehouse = warehouse;
@@ -56,9 +57,7 @@ export class EventLoader {
 
   /** Load a batch; a call made while another runs waits for it (two relay passes may deliver the same events). */
   load(payloads: ReadonlyArray<string | Uint8Array>): Promise<LoadReport> {
-    const run = this.#tail.then(() => this.#load(payloads));
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(() => this.#load(payloads));
   }
 
   async #load(payloads: ReadonlyArray<string | Uint8Array>): Promise<LoadReport> {

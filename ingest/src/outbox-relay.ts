@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { OneAtATime } from './one-at-a-time.js';
 
 /** The outbox table as the relay sees it (transactional owns and creates it). */
 export interface OutboxDatabase {
@@ -53,7 +54,7 @@ export class OutboxRelay {
   readonly #publisher: EventPublisher;
   readonly #opts: RelayOptions;
   #running = false;
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #queue = new OneAtATime();
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #stopWake: (() => void) | undefined;
@@ -89,9 +90,7 @@ export class OutboxRelay {
 
   /** Relay one batch; returns how many rows were marked published. Calls run one at a time (the loop and `relayNow` would otherwise read the same rows). */
   relayOnce(): Promise<number> {
-    const run = this.#tail.then(() => this.#relayBatch());
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(() => this.#relayBatch());
   }
 
   async #relayBatch(): Promise<number> {

@@ -1,7 +1,7 @@
 import { checkBarcode } from '@keel/core';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { appendAudit } from './audit-log.js';
 import { productByBarcode, searchProducts } from './catalog-search.js';
 import type { Database, ProductRow } from './database.js';
@@ -55,6 +55,22 @@ const ListQuery = Type.Object(
 export interface CatalogDeps {
   readonly db: Kysely<Database>;
   readonly reference: ReferenceData;
+}
+
+/** A category and every category below it, at any depth (empty when it does not exist). */
+async function categorySubtree(db: Kysely<Database>, id: number): Promise<number[]> {
+  const rows = await db
+    .withRecursive('tree(id)', (t) =>
+      t
+        .selectFrom('categories')
+        .select('id')
+        .where('id', '=', id)
+        .unionAll((u) => u.selectFrom('categories as k').innerJoin('tree', 'tree.id', 'k.parent_id').select('k.id')),
+    )
+    .selectFrom('tree')
+    .select('id')
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 /** The product as the API shows it; cost only to those who may see costs. */
@@ -147,22 +163,34 @@ export const catalogRoutes: FastifyPluginAsync<{ deps: CatalogDeps }> = async (a
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? 100;
-      let query = db
-        .selectFrom('products')
-        .selectAll()
-        .where('id', '>', q.after ?? 0)
-        .orderBy('id')
-        .limit(limit);
-      if (q.barcode) {
-        const code = q.barcode;
-        query = query.where('id', '=', (eb) => eb.selectFrom('product_barcodes').select('product_id').where('barcode', '=', code));
-      }
-      if (q.sku) query = query.where('sku', '=', q.sku);
-      // Each filter pages through its own (filter, id) index: a page costs the same at any depth.
-      if (q.category !== undefined) query = query.where('category_id', '=', q.category);
-      if (q.brand !== undefined) query = query.where('brand_id', '=', q.brand);
-      if (q.active !== undefined) query = query.where('active', '=', q.active);
-      const rows = await query.execute();
+      // One page of the products matching every filter but the category.
+      const page = <Q extends SelectQueryBuilder<Database, 'products', ProductRow>>(query: Q): Q => {
+        let p = query.where('products.id', '>', q.after ?? 0);
+        if (q.barcode) {
+          const code = q.barcode;
+          p = p.where('products.id', '=', (eb) => eb.selectFrom('product_barcodes').select('product_id').where('barcode', '=', code));
+        }
+        if (q.sku) p = p.where('products.sku', '=', q.sku);
+        if (q.brand !== undefined) p = p.where('products.brand_id', '=', q.brand);
+        if (q.active !== undefined) p = p.where('products.active', '=', q.active);
+        return p.orderBy('products.id').limit(limit) as Q;
+      };
+      // Each filter pages through its own (filter, id) index, so a page costs the same at any depth. A
+      // category includes its sub-categories: one bounded page per category of the subtree, each
+      // planned with its own id (an empty parent category walks its index, not the whole catalog),
+      // merged in id order.
+      const pageOf = async (): Promise<ProductRow[]> => {
+        if (q.category === undefined) return page(db.selectFrom('products').selectAll()).execute();
+        const categories = await categorySubtree(db, q.category);
+        const one = (category: number) => page(db.selectFrom('products').selectAll().where('category_id', '=', category));
+        if (categories.length <= 1) return categories[0] === undefined ? [] : one(categories[0]).execute();
+        const union = sql.join(
+          categories.map((c) => sql`(${one(c)})`),
+          sql` UNION ALL `,
+        );
+        return (await sql<ProductRow>`SELECT * FROM (${union}) p ORDER BY p.id LIMIT ${limit}`.execute(db)).rows;
+      };
+      const rows = await pageOf();
       const last = rows.at(-1);
       return { items: rows.map((r) => present(r, request.principal as Principal)), next: rows.length === limit && last ? last.id : null };
     },

@@ -11,11 +11,11 @@ let cleanup: Array<() => Promise<void> | void> = [];
 
 const HEADER = 'sku,name,price,cost,tax_class,category,brand,active\n';
 const PRODUCTS = 250;
-/** Every third product is in Drinks, every fifth is by Fjord, every seventh is inactive. */
+/** Every third product is in Drinks, the rest in Food's two aisles; every fifth is by Fjord, every seventh is inactive. */
 function catalogCsv(): string {
   const rows = Array.from({ length: PRODUCTS }, (_, i) => {
     const n = i + 1;
-    return `BO-${String(n).padStart(4, '0')},Product ${n},${(n % 90) + 1}.25,0.50,standard,${n % 3 === 0 ? 'Drinks' : 'Food > Produce'},${n % 5 === 0 ? 'Fjord' : 'Acme'},${n % 7 === 0 ? 'false' : 'true'}`;
+    return `BO-${String(n).padStart(4, '0')},Product ${n},${(n % 90) + 1}.25,0.50,standard,${n % 3 === 0 ? 'Drinks' : n % 3 === 1 ? 'Food > Produce' : 'Food > Bakery'},${n % 5 === 0 ? 'Fjord' : 'Acme'},${n % 7 === 0 ? 'false' : 'true'}`;
   });
   return HEADER + rows.join('\n');
 }
@@ -67,6 +67,30 @@ describe('browsing the catalog page by page', () => {
       .filter((n) => n % 3 === 0 && n % 5 === 0 && n % 7 !== 0)
       .map((n) => `BO-${String(n).padStart(4, '0')}`);
     expect(seen).toEqual(expected);
+  });
+
+  it('a category includes its sub-categories: Food pages through both of its aisles in id order', async () => {
+    const [food, bakery, produce] = await Promise.all(['Food', 'Food > Bakery', 'Food > Produce'].map((c) => facetId('categories', c)));
+    const walk = async (category: number, extra = '') => {
+      const seen: Array<{ sku: string; categoryId: number }> = [];
+      let after = 0;
+      for (let pages = 0; pages < 100; pages++) {
+        const r = await call('GET', `/api/v1/products?category=${category}${extra}&limit=7&after=${after}`);
+        expect(r.status).toBe(200);
+        seen.push(...r.body.items);
+        if (r.body.next === null) break;
+        after = r.body.next;
+      }
+      return seen;
+    };
+    const all = Array.from({ length: PRODUCTS }, (_, i) => i + 1);
+    const skus = (ns: number[]) => ns.map((n) => `BO-${String(n).padStart(4, '0')}`);
+    const everyFood = await walk(food);
+    expect(everyFood.map((p) => p.sku)).toEqual(skus(all.filter((n) => n % 3 !== 0)));
+    expect(new Set(everyFood.map((p) => p.categoryId))).toEqual(new Set([bakery, produce]));
+    expect((await walk(bakery)).map((p) => p.sku)).toEqual(skus(all.filter((n) => n % 3 === 2)));
+    const inactiveFood = await walk(food, '&active=false');
+    expect(inactiveFood.map((p) => p.sku)).toEqual(skus(all.filter((n) => n % 3 !== 0 && n % 7 === 0)));
   });
 
   it('lists categories and brands for the filters, and refuses a bad filter without changing anything', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dashboardsDist } from '@keel/dashboards/dist-path';
 import type { Browser, Page } from 'playwright-core';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   token = await createApiToken(server.db, 'catalog script', 'owner');
   const rows = Array.from({ length: PRODUCTS }, (_, i) => {
     const n = i + 1;
-    return `${sku(n)},${n % 3 === 0 ? 'Sparkling water' : 'Rye bread'} ${n},${(n % 9) + 1}.50,0.80,standard,${n % 3 === 0 ? 'Drinks' : 'Bakery'},${n % 2 ? 'Fjord' : 'Acme'},${n % 10 === 0 ? 'false' : 'true'}`;
+    return `${sku(n)},${n % 3 === 0 ? 'Sparkling water' : 'Rye bread'} ${n},${(n % 9) + 1}.50,0.80,standard,${n % 3 === 0 ? 'Drinks > Water' : 'Bakery'},${n % 2 ? 'Fjord' : 'Acme'},${n % 10 === 0 ? 'false' : 'true'}`;
   });
   const imported = await api('POST', '/api/v1/catalog/imports', `sku,name,price,cost,tax_class,category,brand,active\n${rows.join('\n')}`, 'text/csv');
   expect(imported.status).toBe(200);
@@ -91,7 +91,7 @@ describe('the back office catalog', () => {
     await page.getByRole('button', { name: '← Previous' }).click();
     await expect.poll(async () => (await skus())[0]).toBe(sku(1));
 
-    // Filters: active drinks by Fjord; then the server's search within them.
+    // Filters: active drinks (the Drinks category holds its Water aisle) by Fjord; then the server's search within them.
     const filters = page.getByTestId('filters');
     await filters.getByLabel('Category').selectOption({ label: 'Drinks' });
     await filters.getByLabel('Brand').selectOption({ label: 'Fjord' });
@@ -160,6 +160,16 @@ describe('the back office catalog', () => {
     await shoot('import-done');
     expect((await api('GET', '/api/v1/products?sku=NEW-3')).body.items).toHaveLength(1);
     expect((await api('GET', '/api/v1/products?sku=NEW-2')).body.items).toEqual([]);
+
+    // Exports: the products CSV the owner downloads holds the edit made above.
+    await page.getByRole('link', { name: 'Exports' }).click();
+    await expect.poll(() => page.getByTestId('exports').locator('li').count()).toBe(4);
+    await shoot('exports');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Products as CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('keel-products.csv');
+    const csvRows = readFileSync(await download.path(), 'utf8').split(/\r?\n/);
+    expect(csvRows.find((r) => r.startsWith(`${sku(27)},`))).toMatch(/Sparkling water 27 \(1\.5 l\).*12\.90/);
+    expect(csvRows.some((r) => r.startsWith('NEW-3,'))).toBe(true);
     expect(errors).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { type AuthState, authState, signOut, tillName } from './admin-api.js';
 import { adminStyles } from './admin-styles.js';
 import './keel-audit.js';
 import './keel-catalog-import.js';
+import './keel-exports.js';
 import './keel-products.js';
 import './keel-sale-flags.js';
 import './keel-setup.js';
@@ -11,8 +12,8 @@ import './keel-sign-in.js';
 import './keel-till.js';
 import './keel-users.js';
 
-type View = 'users' | 'audit' | 'conflicts' | 'till' | 'products' | 'import';
-const VIEWS: readonly View[] = ['users', 'audit', 'conflicts', 'till', 'products', 'import'];
+type View = 'users' | 'audit' | 'conflicts' | 'till' | 'products' | 'import' | 'exports';
+const VIEWS: readonly View[] = ['users', 'audit', 'conflicts', 'till', 'products', 'import', 'exports'];
 
 /** The back office shell: first-run owner, sign-in, then the pages the signed-in role may use. */
 @customElement('keel-admin')
@@ -81,7 +82,7 @@ export class KeelAdmin extends LitElement {
     const p = this.auth?.user?.permissions ?? [];
     if (p.includes('users.manage')) return 'users';
     if (p.includes('sales.create')) return 'till';
-    if (p.includes('catalog.write')) return 'products';
+    if (p.includes('catalog.write') || (p.includes('catalog.read') && !p.includes('audit.view'))) return 'products';
     return 'audit';
   }
 
@@ -114,6 +115,7 @@ export class KeelAdmin extends LitElement {
         <nav aria-label="Sections">
           ${can('users.manage') ? link('users', 'Users') : nothing} ${can('audit.view') ? link('audit', 'Audit log') : nothing}
           ${can('catalog.read') ? link('products', 'Products') : nothing} ${can('catalog.write') ? link('import', 'Import') : nothing}
+          ${can('exports.run') ? link('exports', 'Exports') : nothing}
           ${can('audit.view') ? link('conflicts', 'Sale conflicts') : nothing}
           ${can('sales.create') || can('tills.enroll') ? link('till', 'Till') : nothing}
           <a href="/dashboards/">Dashboards</a>
@@ -125,6 +127,7 @@ export class KeelAdmin extends LitElement {
       ${this.view === 'audit' && can('audit.view') ? html`<keel-audit></keel-audit>` : nothing}
       ${this.view === 'products' && can('catalog.read') ? html`<keel-products .user=${user}></keel-products>` : nothing}
       ${this.view === 'import' && can('catalog.write') ? html`<keel-catalog-import></keel-catalog-import>` : nothing}
+      ${this.view === 'exports' && can('exports.run') ? html`<keel-exports></keel-exports>` : nothing}
       ${this.view === 'conflicts' && can('audit.view') ? html`<keel-sale-flags></keel-sale-flags>` : nothing}
       ${this.view === 'till' ? html`<keel-till .user=${user} @till-changed=${this.#reload}></keel-till>` : nothing}
     `;

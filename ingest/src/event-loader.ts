@@ -1,5 +1,5 @@
 import { parseEvent, type SaleCompletedV1 } from '@keel/core';
-import { loadSaleEvents, recoverUnfinishedLoads, type Warehouse } from '@keel/warehouse';
+import { loadSaleEvents, recoverUnfinishedLoads, repairAggregates, type Warehouse } from '@keel/warehouse';
 import { OneAtATime } from './one-at-a-time.js';
 
 /** What one ingestion step decides for one message. */
@@ -58,6 +58,14 @@ export class EventLoader {
   /** Load a batch; a call made while another runs waits for it (two relay passes may deliver the same events). */
   load(payloads: ReadonlyArray<string | Uint8Array>): Promise<LoadReport> {
     return this.#queue.run(() => this.#load(payloads));
+  }
+
+  /**
+   * Recompute the materialized views of these stores and days from the raw tables (only the
+   * differences are written), between loads: a load in flight would otherwise be counted twice.
+   */
+  repairViews(storeIds: readonly number[], days: readonly string[]): Promise<void> {
+    return this.#queue.run(() => repairAggregates(this.#warehouse, storeIds, days));
   }
 
   async #load(payloads: ReadonlyArray<string | Uint8Array>): Promise<LoadReport> {

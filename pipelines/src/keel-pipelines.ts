@@ -13,6 +13,7 @@ import { reconciliationJob } from './jobs/reconciliation-job.js';
 import { trendReportJob } from './jobs/trend-report-job.js';
 import { deliverQueuedMail } from './mail-queue.js';
 import type { PipelinesDatabase } from './pipelines-database.js';
+import type { RepairViews } from './reconciliation.js';
 
 /** What the scheduled jobs need, handed over by the composition root. */
 export interface PipelinesConfig {
@@ -39,6 +40,8 @@ export interface PipelinesDeps {
   /** The embedded database (PGlite), when there is no DATABASE_URL. */
   readonly embedded?: EmbeddedPostgres | undefined;
   readonly kickRelay: () => void;
+  /** Recompute the warehouse views of some stores and days, between the loader's loads. */
+  readonly repairViews: RepairViews;
   readonly now?: () => Date;
   readonly log?: (message: string, detail?: Record<string, unknown>) => void;
 }
@@ -53,7 +56,14 @@ export function keelJobs(config: PipelinesConfig, deps: PipelinesDeps): Job[] {
     trendReportJob('weekly', reportDeps),
     trendReportJob('monthly', reportDeps),
     mailDeliveryJob(deliver),
-    reconciliationJob({ db: deps.db, warehouse: deps.warehouse, timeZone: config.timeZone, currency: config.currency, kickRelay: deps.kickRelay }),
+    reconciliationJob({
+      db: deps.db,
+      warehouse: deps.warehouse,
+      timeZone: config.timeZone,
+      currency: config.currency,
+      kickRelay: deps.kickRelay,
+      repairViews: deps.repairViews,
+    }),
     exportJob({ warehouse: deps.warehouse, dir: config.exportDir, timeZone: config.timeZone, formats: config.exportFormats }),
   ];
   // With a ClickHouse server the warehouse is backed up by ClickHouse's own BACKUP; PostgreSQL still is here.

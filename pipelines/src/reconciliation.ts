@@ -18,19 +18,25 @@ export interface ReconciliationResult {
   drift: DayDrift[];
   /** Sales whose events were queued again for the warehouse. */
   replayed: number;
+  /** Store-days whose raw lines were complete but whose views disagreed: recomputed from the lines. */
+  viewsRepaired: number;
 }
+
+/** Recompute the views of these stores and days from the raw lines, between the loader's loads. */
+export type RepairViews = (storeIds: readonly number[], days: readonly string[]) => Promise<void>;
 
 /**
  * Compare PostgreSQL and the warehouse per store and business day, to the cent (revenue) and the
  * ticket. For every day that differs, find the sales PostgreSQL has and the warehouse lacks and put
  * their outbox events back in the relay's queue (published_at = NULL): the relay sends them again
- * and the loader, which drops events it already holds, counts each once.
+ * and the loader, which drops events it already holds, counts each once. A day whose raw lines hold
+ * every sale but whose views still differ has drifted views: they are recomputed from the lines.
  */
 export async function reconcile(
   db: Kysely<PipelinesDatabase>,
   wh: Warehouse,
   range: { from: string; to: string },
-  repair: boolean,
+  repair: false | { repairViews: RepairViews },
 ): Promise<ReconciliationResult> {
   const { rows: pgRows } = await sql<{ storeId: number; day: string; revenue: number; tickets: number }>`
     SELECT s.store_id AS "storeId", to_char(s.business_day, 'YYYY-MM-DD') AS "day", sum(s.total)::bigint AS revenue, count(*)::bigint AS tickets
@@ -57,6 +63,7 @@ export async function reconcile(
   }
   drift.sort((a, b) => a.storeId - b.storeId || (a.day < b.day ? -1 : 1));
   let replayed = 0;
+  let viewsRepaired = 0;
   if (repair) {
     for (const d of drift) {
       const { rows } = await sql<{ id: string }>`SELECT id::text AS id FROM sales WHERE store_id = ${d.storeId} AND business_day = ${d.day}::date`.execute(db);
@@ -67,12 +74,16 @@ export async function reconcile(
       );
       const have = new Set(present.map((r) => r.sale_id.toLowerCase()));
       const missing = rows.map((r) => r.id).filter((id) => !have.has(id));
-      if (missing.length === 0) continue;
+      if (missing.length === 0) {
+        await repair.repairViews([d.storeId], [d.day]);
+        viewsRepaired++;
+        continue;
+      }
       const res = await sql`
         UPDATE outbox SET published_at = NULL
         WHERE event_type = 'SaleCompleted' AND payload->>'saleId' = ANY(${missing}::text[]) AND published_at IS NOT NULL`.execute(db);
       replayed += Number(res.numAffectedRows ?? 0);
     }
   }
-  return { ...range, days: pmap.size, drift, replayed };
+  return { ...range, days: pmap.size, drift, replayed, viewsRepaired };
 }

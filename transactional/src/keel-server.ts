@@ -307,6 +307,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       warehouse,
       embedded: database.embedded,
       kickRelay: () => relay.kick(),
+      repairViews: (storeIds, days) => loader.repairViews(storeIds, days),
       log: (message, detail) => app.log.warn(detail ?? {}, message),
     },
     config.jobsEnabled,

@@ -70,7 +70,11 @@ describe('browsing the catalog page by page', () => {
   });
 
   it('a category includes its sub-categories: Food pages through both of its aisles in id order', async () => {
-    const [food, bakery, produce] = await Promise.all(['Food', 'Food > Bakery', 'Food > Produce'].map((c) => facetId('categories', c)));
+    const [food, bakery, produce] = (await Promise.all(['Food', 'Food > Bakery', 'Food > Produce'].map((c) => facetId('categories', c)))) as [
+      number,
+      number,
+      number,
+    ];
     const walk = async (category: number, extra = '') => {
       const seen: Array<{ sku: string; categoryId: number }> = [];
       let after = 0;

@@ -1,45 +1,55 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../keel-process.js';
 
 /**
- * A nats-server of the scenario's own (JetStream on, its own port and store directory), so a fault
- * scenario may stop, kill and restart it without touching the machine's shared NATS on 4222.
- * The store directory survives restarts, as a real server's disk does.
+ * A service of the scenario's own in a child process on its own port and directory, which a fault
+ * scenario may kill (SIGKILL: a crash, not a graceful stop) and start again on the same port and
+ * directory, as a real server's disk survives its crash. Subclasses say how to spawn it.
  */
-export class ScratchNats {
+export abstract class ScratchService {
   readonly url: string;
-  readonly #port: number;
-  readonly #dir: string;
+  protected readonly port: number;
+  protected readonly dir: string;
   #child: ChildProcess | undefined;
 
-  private constructor(port: number, dir: string) {
-    this.#port = port;
-    this.#dir = dir;
-    this.url = `nats://127.0.0.1:${port}`;
+  protected constructor(port: number, dir: string, url: string) {
+    this.port = port;
+    this.dir = dir;
+    this.url = url;
   }
 
-  static async start(): Promise<ScratchNats> {
-    const nats = new ScratchNats(await freePort(), mkdtempSync(path.join(tmpdir(), 'keel-fault-nats-')));
-    await nats.resume();
-    return nats;
+  /** A free port and a new directory named after `prefix`, for a subclass's constructor. */
+  protected static async place(prefix: string): Promise<{ port: number; dir: string }> {
+    return { port: await freePort(), dir: mkdtempSync(path.join(tmpdir(), prefix)) };
   }
+
+  /** Start the process (stdout and stderr where the subclass wants them). */
+  protected abstract spawnChild(): ChildProcess;
+
+  /** How long a start may take before it counts as failed. */
+  protected abstract readonly startTimeoutMs: number;
 
   get running(): boolean {
     return this.#child !== undefined;
   }
 
-  /** Start (again) on the same port and store directory; resolves once it accepts connections. */
+  /** Start (again) on the same port and directory; resolves once it accepts connections. */
   async resume(): Promise<void> {
     if (this.#child) return;
-    const child = spawn('/usr/sbin/nats-server', ['-js', '-a', '127.0.0.1', '-p', String(this.#port), '-sd', this.#dir], { stdio: 'ignore' });
+    const child = this.spawnChild();
     this.#child = child;
-    await waitForPort(this.#port, 15_000, () => child.exitCode !== null);
+    try {
+      await waitForPort(this.port, this.startTimeoutMs, () => child.exitCode !== null);
+    } catch (e) {
+      this.#child = undefined;
+      throw new Error(`${(e as Error).message}\n${this.logTail()}`);
+    }
   }
 
-  /** Stop it (SIGKILL: a crash, not a graceful drain). */
+  /** SIGKILL: the service crashes; its directory stays. */
   async kill(): Promise<void> {
     const child = this.#child;
     this.#child = undefined;
@@ -49,9 +59,37 @@ export class ScratchNats {
     await exited;
   }
 
+  /** The last lines of the service's log, when it keeps one in its directory (`server.log`). */
+  logTail(lines = 20): string {
+    try {
+      return readFileSync(path.join(this.dir, 'server.log'), 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+
   async remove(): Promise<void> {
     await this.kill();
-    rmSync(this.#dir, { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A nats-server of the scenario's own (JetStream on, its own port and store directory), so a fault
+ * scenario may stop, kill and restart it without touching the machine's shared NATS on 4222.
+ */
+export class ScratchNats extends ScratchService {
+  protected readonly startTimeoutMs = 15_000;
+
+  static async start(): Promise<ScratchNats> {
+    const { port, dir } = await ScratchService.place('keel-fault-nats-');
+    const nats = new ScratchNats(port, dir, `nats://127.0.0.1:${port}`);
+    await nats.resume();
+    return nats;
+  }
+
+  protected spawnChild(): ChildProcess {
+    return spawn('/usr/sbin/nats-server', ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.dir], { stdio: 'ignore' });
   }
 }
 

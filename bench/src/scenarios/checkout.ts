@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { createBenchProducts, type BenchProduct as Product } from '../bench-products.js';
 import { type BenchResult, round, type ScenarioOutcome } from '../bench-result.js';
 import { type HttpLoadStep, runHttpLoad } from '../http-load.js';
 import { KeelProcess } from '../keel-process.js';
@@ -10,14 +11,8 @@ import { saleWritesScript } from './sale-writes-script.js';
 
 const PRODUCT_COUNT = 1000;
 const STORE_ID = 1;
-const TAX_CLASSES = ['standard', 'reduced', 'zero'] as const;
 const MIN_RATIO = 0.5;
 const MAX_P99_MS = 50;
-
-interface Product {
-  readonly id: number;
-  readonly price: number;
-}
 
 /**
  * Checkout throughput: new 3-line cash sales through `POST /api/v1/sales` of a real Keel server
@@ -40,7 +35,7 @@ export async function checkout(options: ScenarioOptions): Promise<ScenarioOutcom
     log(`database ${database.name}; starting Keel`);
     keel = await KeelProcess.start({ databaseUrl: database.url, databasePoolSize: 20, logLevel: 'warn' });
     log(`Keel up at ${keel.url} (pid ${keel.pid}); creating ${PRODUCT_COUNT} products`);
-    const products = await createProducts(keel.url, PRODUCT_COUNT);
+    const products = await createBenchProducts(keel.url, PRODUCT_COUNT, 'BENCH');
 
     const server = keel;
     const load = (connections: number, secs: number) =>
@@ -169,31 +164,6 @@ function verdict(m: {
     },
   };
   return { result, tables: [{ title: 'checkout, per concurrency step', rows: perStep }] };
-}
-
-/** Products through the API, 8 requests in flight; prices 0.50-50.00 in minor units. */
-async function createProducts(url: string, count: number): Promise<Product[]> {
-  const products: Product[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      const price = 50 + ((i * 7919) % 4951);
-      const body = {
-        sku: `BENCH-${String(i).padStart(5, '0')}`,
-        name: `Bench product ${i}`,
-        price,
-        cost: Math.floor(price * 0.6),
-        taxClass: TAX_CLASSES[i % 3],
-      };
-      const res = await fetch(`${url}/api/v1/products`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      if (res.status !== 201) throw new Error(`POST /api/v1/products answered ${res.status}: ${await res.text()}`);
-      const created = (await res.json()) as { id: number | string; price: number };
-      products.push({ id: Number(created.id), price: created.price });
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return products;
 }
 
 /** A new sale: 3 distinct products, one unit each, paid in cash to the exact total (prices include tax). */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseEvent, type SaleCompletedV1 } from '@keel/core';
 import { loadSaleEvents, saleBatchToken, saleLineRows, saleTenderRows, type Warehouse } from '@keel/warehouse';
+import { createBenchProducts, type BenchProduct as Product } from '../bench-products.js';
 import { type BenchResult, round, type ScenarioOutcome, type TableRow } from '../bench-result.js';
 import { KeelProcess } from '../keel-process.js';
 import type { ScenarioOptions } from '../scenario.js';
@@ -27,7 +28,7 @@ export async function ingest(options: ScenarioOptions): Promise<ScenarioOutcome>
   let keel: KeelProcess | undefined;
   try {
     keel = await KeelProcess.start({ databaseUrl: database.url, databasePoolSize: 20, env: { STORE_TIMEZONE: 'UTC' } });
-    const products = await createProducts(keel.url, 200);
+    const products = await createBenchProducts(keel.url, 200, 'ING');
     const day = new Date().toISOString().slice(0, 10);
     log(`Keel at ${keel.url}; posting ${rate} sales/s for ${seconds} s while polling the dashboard every ${POLL_MS} ms`);
     const run = await steadyLoad(keel.url, products, rate, seconds, day);
@@ -94,27 +95,6 @@ export async function ingest(options: ScenarioOptions): Promise<ScenarioOutcome>
     await keel?.stop();
     await database.drop();
   }
-}
-
-interface Product {
-  id: number;
-  price: number;
-}
-
-async function createProducts(url: string, n: number): Promise<Product[]> {
-  const out: Product[] = [];
-  for (let i = 0; i < n; i++) {
-    const price = 100 + ((i * 7919) % 3000);
-    const res = await fetch(`${url}/api/v1/products`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ sku: `ING-${i}`, name: `Ingest product ${i}`, price, cost: Math.floor(price * 0.6), taxClass: 'standard' }),
-    });
-    if (res.status !== 201) throw new Error(`POST /api/v1/products answered ${res.status}`);
-    const p = (await res.json()) as { id: number | string };
-    out.push({ id: Number(p.id), price });
-  }
-  return out;
 }
 
 function newSale(products: readonly Product[]) {

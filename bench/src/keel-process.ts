@@ -84,7 +84,8 @@ export class KeelProcess {
     closeSync(log);
     const keel = new KeelProcess(child, { url: `http://127.0.0.1:${port}`, dataDir, natsUrl, natsStream, logFile });
     try {
-      await keel.#waitHealthy(options.startTimeoutMs ?? 60_000);
+      // Generous: on a busy 2-core machine tsx and the embedded warehouse have taken over a minute to start.
+      await keel.#waitHealthy(options.startTimeoutMs ?? 180_000);
     } catch (e) {
       const tail = keel.logTail();
       await keel.stop();

@@ -95,10 +95,9 @@ export const authRoutes: FastifyPluginAsync<{ deps: AuthDeps }> = async (app, { 
   app.get('/api/v1/auth/state', { config: { permission: 'public' } }, async (request) => {
     const setupNeeded = (await userCount(db)) === 0;
     const token = readSessionToken(request);
-    const session = token ? await sessions.find(token) : undefined;
-    if (!session) return { setupNeeded, user: null, csrfToken: null };
-    const till = session.tillId === null ? undefined : await findTill(db, request.headers[TILL_KEY_HEADER]);
-    if (session.tillId !== null && till?.id !== session.tillId) return { setupNeeded, user: null, csrfToken: null };
+    const session = token ? await sessions.find(token, request.headers[TILL_KEY_HEADER]) : undefined;
+    if (!session || (session.tillId !== null && !session.till)) return { setupNeeded, user: null, csrfToken: null };
+    const till = session.till;
     const principal = await principalForUser(db, session.user, till ? 'till' : 'session', till?.id);
     return { setupNeeded, user: presentPrincipal(principal), csrfToken: session.csrfToken };
   });

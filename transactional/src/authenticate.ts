@@ -8,7 +8,7 @@ import { Problem } from './problem.js';
 import { principalForUser } from './roles.js';
 import type { Authenticate } from './route-permissions.js';
 import { readSessionToken, type SessionStore } from './sessions.js';
-import { findTill, TILL_KEY_HEADER } from './tills.js';
+import { TILL_KEY_HEADER } from './tills.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const LOCAL_OWNER = builtInPrincipal('local-owner', 'This machine', 'owner', 'loopback');
@@ -49,14 +49,14 @@ export function authenticator(deps: AuthenticatorDeps): Authenticate {
 }
 
 async function sessionPrincipal(deps: AuthenticatorDeps, request: FastifyRequest, token: string): Promise<Principal | null> {
-  const session = await deps.sessions.find(token);
+  const session = await deps.sessions.find(token, request.headers[TILL_KEY_HEADER]);
   if (!session) return null;
   if (!SAFE_METHODS.has(request.method) && request.headers['x-csrf-token'] !== session.csrfToken) {
     throw new Problem('auth.csrf', 'send the x-csrf-token header given at sign-in');
   }
   if (session.tillId === null) return principalForUser(deps.db, session.user, 'session');
-  const till = await findTill(deps.db, request.headers[TILL_KEY_HEADER]);
-  if (!till || till.id !== session.tillId) return null;
+  const till = session.till;
+  if (!till) return null;
   const p = await principalForUser(deps.db, session.user, 'till', till.id);
   const stores = p.storeIds === 'all' || p.storeIds.includes(till.storeId) ? [till.storeId] : [];
   return { ...p, storeIds: stores };

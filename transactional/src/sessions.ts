@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { sha256Hex } from './canonical-json.js';
 import type { Database, UserRow } from './database.js';
+import { type EnrolledTill, tillKeyHash } from './tills.js';
 
 const SECURE_COOKIE = '__Host-keel_session';
 const PLAIN_COOKIE = 'keel_session';
@@ -48,6 +49,8 @@ export interface ActiveSession {
   readonly tokenHash: string;
   readonly csrfToken: string;
   readonly tillId: number | null;
+  /** The session's till, when the request came with that till's key (a till's session is valid only then). */
+  readonly till: EnrolledTill | undefined;
   readonly user: UserRow;
 }
 
@@ -76,14 +79,26 @@ export class SessionStore {
     return { token, csrfToken };
   }
 
-  /** The live session for this token, or undefined; an idle one is ended on the way. */
-  async find(token: string): Promise<ActiveSession | undefined> {
+  /**
+   * The live session for this token, or undefined; an idle one is ended on the way. One round trip
+   * also finds the session's till by the key the request carries (`tillKey`), every request of a till.
+   */
+  async find(token: string, tillKey?: string | string[] | undefined): Promise<ActiveSession | undefined> {
     const tokenHash = sha256Hex(token);
+    const keyHash = tillKeyHash(tillKey) ?? '';
     const row = await this.#db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
+      .leftJoin('tills', (join) => join.onRef('tills.id', '=', 'sessions.till_id').on('tills.key_sha256', '=', keyHash).on('tills.revoked_at', 'is', null))
       .selectAll('users')
-      .select(['sessions.csrf_token', 'sessions.till_id', 'sessions.last_seen_at'])
+      .select([
+        'sessions.csrf_token',
+        'sessions.till_id',
+        'sessions.last_seen_at',
+        'tills.id as key_till_id',
+        'tills.name as till_name',
+        'tills.store_id as till_store_id',
+      ])
       .where('sessions.token_sha256', '=', tokenHash)
       .executeTakeFirst();
     if (!row) return undefined;
@@ -99,8 +114,10 @@ export class SessionStore {
         .where('token_sha256', '=', tokenHash)
         .execute();
     }
-    const { csrf_token, till_id, last_seen_at: _seen, ...user } = row;
-    return { tokenHash, csrfToken: csrf_token, tillId: till_id, user };
+    const { csrf_token, till_id, last_seen_at: _seen, key_till_id, till_name, till_store_id, ...user } = row;
+    const till =
+      key_till_id !== null && till_name !== null && till_store_id !== null ? { id: key_till_id, name: till_name, storeId: till_store_id } : undefined;
+    return { tokenHash, csrfToken: csrf_token, tillId: till_id, till, user };
   }
 
   async end(token: string): Promise<void> {

@@ -12,6 +12,11 @@ export interface EnrolledTill {
   readonly storeId: number;
 }
 
+/** The stored form of a till key as sent in the header, or undefined when it is not one. */
+export function tillKeyHash(key: string | string[] | undefined): string | undefined {
+  return typeof key === 'string' && /^till_[A-Za-z0-9_-]{43}$/.test(key) ? sha256Hex(key) : undefined;
+}
+
 /** A till is enrolled by a manager and gets its own key, shown once; only its sha256 is stored. */
 export async function enrollTill(db: Kysely<Database>, name: string, storeId: number, enrolledBy: number | null): Promise<{ till: EnrolledTill; key: string }> {
   const key = `till_${randomBytes(32).toString('base64url')}`;
@@ -25,11 +30,12 @@ export async function enrollTill(db: Kysely<Database>, name: string, storeId: nu
 
 /** The enrolled, not revoked till holding this key. */
 export async function findTill(db: Kysely<Database>, key: string | string[] | undefined): Promise<EnrolledTill | undefined> {
-  if (typeof key !== 'string' || !/^till_[A-Za-z0-9_-]{43}$/.test(key)) return undefined;
+  const keyHash = tillKeyHash(key);
+  if (keyHash === undefined) return undefined;
   const row = await db
     .selectFrom('tills')
     .select(['id', 'name', 'store_id'])
-    .where('key_sha256', '=', sha256Hex(key))
+    .where('key_sha256', '=', keyHash)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return row ? { id: row.id, name: row.name, storeId: row.store_id } : undefined;

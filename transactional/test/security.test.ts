@@ -281,6 +281,13 @@ describe('tills', () => {
     stolenCookie.cookie = cashier.cookie;
     stolenCookie.csrf = cashier.csrf;
     await problem(await stolenCookie.post('/api/v1/sales', sale()), 401, 'auth.required');
+    // ...nor with another enrolled till's key: the session belongs to the till it was opened at.
+    const other = await owner.post('/api/v1/tills', { name: 'Till 2', storeId: 1 });
+    const otherTill = new SessionClient(server.url, { tillKey: (await other.json()).key });
+    otherTill.cookie = cashier.cookie;
+    otherTill.csrf = cashier.csrf;
+    await problem(await otherTill.post('/api/v1/sales', sale()), 401, 'auth.required');
+    expect((await (await otherTill.get('/api/v1/auth/state')).json()).user).toBeNull();
     await problem(await new SessionClient(server.url).post('/api/v1/auth/pin', { username: CASHIER.username, pin: CASHIER.pin }), 403, 'till.required');
     const res = await cashier.post('/api/v1/sales', sale());
     expect(res.status).toBe(201);

@@ -10,6 +10,7 @@ import type { Receipt } from './keel-receipt-view.js';
 import type { RefundRequest } from './keel-refund-panel.js';
 import { listenForScans } from './keyboard-wedge.js';
 import { kvGet, kvSet, persistStorage } from './local-store.js';
+import { needsManagerOffline } from './manager-approval.js';
 import { SaleJournal } from './sale-journal.js';
 import { SaleSync, type SyncState } from './sale-sync.js';
 import { type CashReport, closeSession, currentSession, drawerEvent, getConfig, openSession, xReport } from './terminal-api.js';
@@ -254,7 +255,7 @@ export class KeelTerminal extends LitElement {
   #setDiscount(key: number | 'order', bp: number) {
     const limit = this.data?.config.cashier.maxDiscountBp ?? 0;
     if (bp > limit && !this.#approvals.has(this.cart.id)) {
-      if (!this.#online) return this.#say('A discount above your limit needs a manager, which needs the server: not possible offline');
+      if (!this.#online) return this.#say(needsManagerOffline('A discount above your limit'));
       this.approval = { key, bp };
       return;
     }
@@ -282,7 +283,7 @@ export class KeelTerminal extends LitElement {
     const limit = this.data?.config.cashier.maxDiscountBp ?? 0;
     const bp = largestDiscountBp(this.cart, t);
     if (bp > limit && !this.#approvals.has(this.cart.id)) {
-      if (!this.#online) return this.#say('A discount above your limit needs a manager, which needs the server: not possible offline');
+      if (!this.#online) return this.#say(needsManagerOffline('A discount above your limit'));
       this.approval = { key: 'order', bp: -bp };
       return this.#say('A discount is above your limit: a manager must approve it');
     }
@@ -301,7 +302,7 @@ export class KeelTerminal extends LitElement {
     const t = this.totals;
     if (!data || !t || !this.#sync) return;
     const offline = !this.#online;
-    const request = saleRequest(this.cart, data.config.storeId, this.#registerId, e.detail.tenders, t.total, offline);
+    const request = saleRequest(this.cart, data.config.storeId, this.#registerId, e.detail.tenders, t.total, { offline, taxes: data.taxes });
     await this.#sync.record(request, this.#approvals.get(request.id)); // committed to the journal before anything is sent
     this.#approvals.delete(request.id);
     await this.#showReceipt(request.id, t, e.detail.tenders, e.detail.change, offline);
@@ -592,7 +593,7 @@ export class KeelTerminal extends LitElement {
     const cashier = this.data?.config.cashier;
     if (!line || !cashier) return '';
     return html`<keel-price-override-dialog productName=${line.product.name} listPrice=${line.product.price} currency=${this.data?.config.currency ?? 'EUR'}
-      .current=${line.override} ?mayOverride=${cashier.permissions.includes('sales.price_override')} limitBp=${cashier.maxDiscountBp} ?online=${this.#online}
+      .current=${line.override} ?mayOverride=${cashier.permissions.includes('sales.price_override')} limitBp=${cashier.maxDiscountBp} .online=${this.#online}
       @override=${this.#override} @cancel=${() => (this.overrideKey = undefined)}></keel-price-override-dialog>`;
   }
 

@@ -11,6 +11,7 @@ import type { SaleAction } from './keel-sale-totals.js';
 import { listenForScans } from './keyboard-wedge.js';
 import { kvGet, kvSet, persistStorage } from './local-store.js';
 import { needsManagerOffline } from './manager-approval.js';
+import { offlineRefusal } from './offline-limits.js';
 import { refundSale } from './refund-sale.js';
 import { SaleJournal } from './sale-journal.js';
 import { SaleSync, type SyncState } from './sale-sync.js';
@@ -252,12 +253,11 @@ export class KeelTerminal extends LitElement {
       this.approval = { key: 'order', bp: -bp };
       return this.#say('A discount is above your limit: a manager must approve it');
     }
-    if (!this.#online) {
-      const off = this.data?.config.offline;
-      if (off && t.total > off.maxSaleTotal) return this.#say(`Offline, a sale may not exceed ${formatMoney(off.maxSaleTotal, this.data?.config.currency)}`);
-      if (off && Date.now() - (this.sync?.lastContact ?? Date.now()) > off.maxHours * 3_600_000) {
-        return this.#say(`The server has not answered for over ${off.maxHours} hours: selling is stopped until it does`);
-      }
+    const config = this.data?.config;
+    if (!this.#online && config) {
+      const now = Date.now();
+      const refused = offlineRefusal(t.total, config.offline, this.sync?.lastContact ?? now, now, config.currency);
+      if (refused) return this.#say(refused);
     }
     this.view = 'pay';
   }

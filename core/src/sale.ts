@@ -1,5 +1,6 @@
 import type { Discount } from './cart-totals.js';
 import type { PriceOverride } from './price-override.js';
+import type { TaxRate } from './tax.js';
 
 /** What a till sends to POST /api/v1/sales. The server recomputes every amount from its own data. */
 export interface SaleRequest {
@@ -25,7 +26,17 @@ export interface SaleRequest {
    * goods at the till's prices, so the server accepts it at those prices and flags any difference.
    */
   readonly offline?: boolean | undefined;
+  /**
+   * The till sent this sale before and had no answer (network error, timeout, a 5xx, the server
+   * died): the customer has paid and left, so the server accepts it under the offline rule (at the
+   * till's prices and tax, differences flagged), however it was taken. Like `offline`, a mark on the
+   * delivery, not on the sale: the idempotency key's content check ignores both.
+   */
+  readonly deferred?: boolean | undefined;
 }
+
+/** The parts of a sale request that say how it was delivered, not what was sold (left out of its fingerprint). */
+export const SALE_DELIVERY_MARKS = ['offline', 'deferred'] as const;
 
 export interface SaleRefund {
   readonly of: string;
@@ -39,6 +50,11 @@ export interface SaleRequestLine {
   /** The list price the till showed for one unit (checked against the server's). */
   readonly unitPrice?: number | undefined;
   readonly priceOverride?: PriceOverride | undefined;
+  /**
+   * The tax rate the till applied to the line (its tax class as the till knew it). Checked only for
+   * a sale accepted under the offline rule: a rate changed since is kept and flagged (`tax_changed`).
+   */
+  readonly tax?: TaxRate | undefined;
 }
 
 export type TenderKind = 'cash' | 'card' | 'voucher' | 'store_credit';

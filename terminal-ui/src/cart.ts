@@ -60,13 +60,20 @@ export function totalsOf(cart: Cart, taxes: ReadonlyMap<string, TaxRate>, unitPr
     lines: cart.lines.map((l) => ({
       quantityMilli: l.quantityMilli,
       unitPrice: money(unitPrice ? unitPrice(l) : (l.override?.unitPrice ?? l.product.price)),
-      tax: taxes.get(l.product.taxClass) ?? { code: l.product.taxClass, basisPoints: 0, inclusive: true },
+      tax: lineTaxRate(l, taxes),
       discount: l.discount,
     })),
     orderDiscount: cart.orderDiscount,
     taxRounding: 'line',
   });
 }
+
+/** The tax rate the till applies to a line: its product's tax class as the till knows it. */
+export function lineTaxRate(line: CartLine, taxes: ReadonlyMap<string, TaxRate>): TaxRate {
+  return taxes.get(line.product.taxClass) ?? { code: line.product.taxClass, basisPoints: 0, inclusive: true };
+}
+
+const onlyRate = ({ code, basisPoints, inclusive }: TaxRate): TaxRate => ({ code, basisPoints, inclusive });
 
 /** The largest discount in the cart, in basis points of what it applies to (for the approval check). */
 export function largestDiscountBp(cart: Cart, totals: CartTotals): number {
@@ -81,9 +88,17 @@ export function largestDiscountBp(cart: Cart, totals: CartTotals): number {
 
 /**
  * The sale as the till sends (and journals) it. A sale's lines carry the list price the till showed
- * (and any override); one taken offline says so: the server then accepts it at those prices.
+ * (and any override) and the tax rate it applied (`taxes`); one taken offline says so: the server
+ * then accepts it at those prices and rates, flagging what changed.
  */
-export function saleRequest(cart: Cart, storeId: number, registerId: string, tenders: readonly SaleTender[], total: number, offline = false): SaleRequest {
+export function saleRequest(
+  cart: Cart,
+  storeId: number,
+  registerId: string,
+  tenders: readonly SaleTender[],
+  total: number,
+  { offline = false, taxes }: { offline?: boolean; taxes?: ReadonlyMap<string, TaxRate> } = {},
+): SaleRequest {
   return {
     id: cart.id,
     storeId,
@@ -96,6 +111,7 @@ export function saleRequest(cart: Cart, storeId: number, registerId: string, ten
       // A refund is priced by the server from the original sale: no list price to check.
       ...(cart.refund ? {} : { unitPrice: l.product.price }),
       ...(l.override ? { priceOverride: l.override } : {}),
+      ...(taxes && !cart.refund ? { tax: onlyRate(lineTaxRate(l, taxes)) } : {}),
     })),
     ...(cart.orderDiscount ? { orderDiscount: cart.orderDiscount } : {}),
     tenders,

@@ -1,7 +1,8 @@
 import { html, LitElement } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import { approvalFailure } from './manager-approval.js';
 import { terminalStyles } from './terminal-styles.js';
-import { ApiError, type Approval, checkApproval } from './till-session.js';
+import { type Approval, checkApproval } from './till-session.js';
 
 /**
  * Asks a manager to approve a discount above the cashier's limit with their username and PIN,
@@ -34,7 +35,7 @@ export class KeelApprovalDialog extends LitElement {
       this.dispatchEvent(new CustomEvent('approved', { detail: { approval, approverName } }));
     } catch (e) {
       this.pin.value = '';
-      this.error = e instanceof ApiError ? e.message : String(e);
+      this.error = approvalFailure(e, 'This discount');
     }
   }
 

@@ -10,8 +10,9 @@ import {
 } from '@keel/core';
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import { approvalFailure, needsManagerOffline } from './manager-approval.js';
 import { terminalStyles } from './terminal-styles.js';
-import { ApiError, type Approval, checkApproval } from './till-session.js';
+import { type Approval, checkApproval } from './till-session.js';
 
 export interface OverrideDecision {
   /** undefined: back to the catalog price. */
@@ -51,8 +52,11 @@ export class KeelPriceOverrideDialog extends LitElement {
   @property({ attribute: false }) current: PriceOverride | undefined;
   @property({ type: Boolean }) mayOverride = false;
   @property({ type: Number }) limitBp = 0;
-  /** Offline no manager can be asked: an override that needs one is not possible. */
-  @property({ type: Boolean }) online = true;
+  /**
+   * Offline no manager can be asked: an override that needs one is not possible. Set as a property
+   * (`.online=`): a boolean attribute could never turn a default of true off.
+   */
+  @property({ attribute: false }) online = true;
   @state() private price: number | undefined;
   @state() private reason = OVERRIDE_REASONS[0] ?? OTHER;
   @state() private error = '';
@@ -87,7 +91,7 @@ export class KeelPriceOverrideDialog extends LitElement {
     if (!reason) return this.#fail('Give a reason for the new price');
     const override = { unitPrice: price, reason: reason.slice(0, OVERRIDE_REASON_MAX) };
     if (!this.#needsManager) return this.#emit({ override });
-    if (!this.online) return this.#fail('This price needs a manager, which needs the server: not possible offline');
+    if (!this.online) return this.#fail(needsManagerOffline('This price'));
     const approval: Approval = { username: this.#value('ov-mgr'), pin: this.#value('ov-pin') };
     if (!approval.username || !approval.pin) return this.#fail("Enter the manager's username and PIN");
     try {
@@ -95,7 +99,7 @@ export class KeelPriceOverrideDialog extends LitElement {
       this.#emit({ override, approval, approverName });
     } catch (e) {
       (this.renderRoot.querySelector('#ov-pin') as HTMLInputElement | null)?.select();
-      this.error = e instanceof ApiError ? e.message : String(e);
+      this.error = approvalFailure(e, 'This price');
     }
   }
 
@@ -130,13 +134,15 @@ export class KeelPriceOverrideDialog extends LitElement {
         }
       </div>
       ${
-        needs
-          ? html`<p>${this.mayOverride ? `Lowering a price by more than ${this.limitBp / 100}% needs a manager.` : 'A price override needs a manager.'}</p>
+        needs && !this.online
+          ? html`<p data-testid="needs-manager-offline">${needsManagerOffline(this.mayOverride ? `Lowering a price by more than ${this.limitBp / 100}%` : 'A price override')}</p>`
+          : needs
+            ? html`<p>${this.mayOverride ? `Lowering a price by more than ${this.limitBp / 100}% needs a manager.` : 'A price override needs a manager.'}</p>
             <div class="grid">
               <label for="ov-mgr">Manager username<input id="ov-mgr" autocomplete="off" autocapitalize="none" @keydown=${enter} /></label>
               <label for="ov-pin">Manager PIN<input id="ov-pin" type="password" inputmode="numeric" autocomplete="off" @keydown=${enter} /></label>
             </div>`
-          : nothing
+            : nothing
       }
       <p role="alert">${this.error}</p>
       <div class="row">

@@ -1,34 +1,26 @@
 import { type CartTotals, formatMoney, type SaleTender } from '@keel/core';
 import { css, html, LitElement } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { live } from 'lit/directives/live.js';
 import { parseScan } from './barcode.js';
 import { addLine, type Cart, largestDiscountBp, newCart, saleRequest, totalsOf, updateLine, voidLine } from './cart.js';
 import type { LineChange } from './keel-cart-view.js';
 import type { OverrideDecision } from './keel-price-override-dialog.js';
 import type { Receipt } from './keel-receipt-view.js';
 import type { RefundRequest } from './keel-refund-panel.js';
+import type { SaleAction } from './keel-sale-totals.js';
 import { listenForScans } from './keyboard-wedge.js';
 import { kvGet, kvSet, persistStorage } from './local-store.js';
+import { needsManagerOffline } from './manager-approval.js';
+import { offlineRefusal } from './offline-limits.js';
+import { refundSale } from './refund-sale.js';
 import { SaleJournal } from './sale-journal.js';
 import { SaleSync, type SyncState } from './sale-sync.js';
-import { type CashReport, closeSession, currentSession, drawerEvent, getConfig, openSession, xReport } from './terminal-api.js';
-import { bootTill, forgetCatalog, type TillData } from './terminal-boot.js';
+import { type CashReport, currentSession, getConfig } from './terminal-api.js';
+import { bootTill, type TillData } from './terminal-boot.js';
 import { terminalStyles } from './terminal-styles.js';
-import {
-  ApiError,
-  type Approval,
-  currentCashier,
-  enrollThisTill,
-  registerId,
-  SESSION_ENDED,
-  sendSale,
-  sessionState,
-  signInWithPin,
-  signOut,
-  tillKey,
-  tillName,
-} from './till-session.js';
+import { closeDrawer, drawerXReport, openDrawer, openWithoutSale } from './till-drawer.js';
+import { receiptFor } from './till-receipt.js';
+import { ApiError, type Approval, currentCashier, registerId, SESSION_ENDED, sendSale, sessionState, signOut, tillKey, tillName } from './till-session.js';
 
 import './keel-approval-dialog.js';
 import './keel-cart-view.js';
@@ -38,7 +30,9 @@ import './keel-payment-panel.js';
 import './keel-price-override-dialog.js';
 import './keel-receipt-view.js';
 import './keel-refund-panel.js';
+import './keel-sale-totals.js';
 import './keel-search-box.js';
+import './keel-till-sign-in.js';
 import './keel-status-bar.js';
 
 type View = 'loading' | 'enroll' | 'pin' | 'open' | 'sell' | 'pay' | 'receipt' | 'refund' | 'count' | 'report' | 'error';
@@ -69,37 +63,8 @@ export class KeelTerminal extends LitElement {
         gap: 0.8rem;
         align-items: start;
       }
-      .total {
-        font-size: 2rem;
-        font-weight: 800;
-      }
-      .actions {
-        display: grid;
-        grid-template-columns: 1fr 1fr;
-        gap: 0.5rem;
-      }
-      .actions .pay {
-        grid-column: 1 / -1;
-        font-size: 1.3rem;
-        min-height: 56px;
-      }
       #msg {
         min-height: 1.4em;
-      }
-      form.signin {
-        box-sizing: border-box;
-        max-width: 24rem;
-        width: 100%;
-        margin: 2rem auto;
-        display: grid;
-        gap: 0.7rem;
-      }
-      form.signin input {
-        width: 100%;
-        box-sizing: border-box;
-      }
-      form.signin button {
-        min-height: 48px;
       }
       @media (max-width: 800px) {
         .sell {
@@ -237,6 +202,8 @@ export class KeelTerminal extends LitElement {
     this.message = message;
   }
 
+  #onSay = (e: CustomEvent<string>) => this.#say(e.detail);
+
   #lineChange(e: CustomEvent<LineChange>) {
     const c = e.detail;
     if (c.void) {
@@ -254,7 +221,7 @@ export class KeelTerminal extends LitElement {
   #setDiscount(key: number | 'order', bp: number) {
     const limit = this.data?.config.cashier.maxDiscountBp ?? 0;
     if (bp > limit && !this.#approvals.has(this.cart.id)) {
-      if (!this.#online) return this.#say('A discount above your limit needs a manager, which needs the server: not possible offline');
+      if (!this.#online) return this.#say(needsManagerOffline('A discount above your limit'));
       this.approval = { key, bp };
       return;
     }
@@ -282,16 +249,15 @@ export class KeelTerminal extends LitElement {
     const limit = this.data?.config.cashier.maxDiscountBp ?? 0;
     const bp = largestDiscountBp(this.cart, t);
     if (bp > limit && !this.#approvals.has(this.cart.id)) {
-      if (!this.#online) return this.#say('A discount above your limit needs a manager, which needs the server: not possible offline');
+      if (!this.#online) return this.#say(needsManagerOffline('A discount above your limit'));
       this.approval = { key: 'order', bp: -bp };
       return this.#say('A discount is above your limit: a manager must approve it');
     }
-    if (!this.#online) {
-      const off = this.data?.config.offline;
-      if (off && t.total > off.maxSaleTotal) return this.#say(`Offline, a sale may not exceed ${formatMoney(off.maxSaleTotal, this.data?.config.currency)}`);
-      if (off && Date.now() - (this.sync?.lastContact ?? Date.now()) > off.maxHours * 3_600_000) {
-        return this.#say(`The server has not answered for over ${off.maxHours} hours: selling is stopped until it does`);
-      }
+    const config = this.data?.config;
+    if (!this.#online && config) {
+      const now = Date.now();
+      const refused = offlineRefusal(t.total, config.offline, this.sync?.lastContact ?? now, now, config.currency);
+      if (refused) return this.#say(refused);
     }
     this.view = 'pay';
   }
@@ -301,39 +267,17 @@ export class KeelTerminal extends LitElement {
     const t = this.totals;
     if (!data || !t || !this.#sync) return;
     const offline = !this.#online;
-    const request = saleRequest(this.cart, data.config.storeId, this.#registerId, e.detail.tenders, t.total, offline);
+    const request = saleRequest(this.cart, data.config.storeId, this.#registerId, e.detail.tenders, t.total, { offline, taxes: data.taxes });
     await this.#sync.record(request, this.#approvals.get(request.id)); // committed to the journal before anything is sent
     this.#approvals.delete(request.id);
-    await this.#showReceipt(request.id, t, e.detail.tenders, e.detail.change, offline);
+    await this.#showReceipt(this.cart, t, e.detail.tenders, e.detail.change, offline);
     this.cart = newCart(uuid(), new Date());
   }
 
-  async #showReceipt(saleId: string, t: CartTotals, tenders: readonly SaleTender[], change: number, offline: boolean, refundOf?: string) {
+  async #showReceipt(cart: Cart, t: CartTotals, tenders: readonly SaleTender[], change: number, offline: boolean, refundOf?: string) {
     const data = this.data as TillData;
-    this.receipt = {
-      saleId,
-      storeName: data.config.storeName,
-      registerId: this.#registerId,
-      cashier: data.config.cashier.name,
-      at: new Date().toISOString(),
-      lines: this.cart.lines.map((l, i) => ({
-        name: l.product.name,
-        quantityMilli: l.quantityMilli,
-        weighed: l.weighed,
-        total: t.lines[i]?.total ?? 0,
-        discount: t.lines[i]?.discount ?? 0,
-        override: l.override ? { listPrice: l.product.price, ...l.override } : undefined,
-      })),
-      total: t.total,
-      tax: t.tax,
-      discount: t.discount,
-      tenders: tenders.map((x) => ({ kind: x.kind, amount: x.amount, reference: x.reference })),
-      change,
-      refundOf,
-      offline,
-      customer: this.cart.customer?.name,
-      note: this.cart.note?.trim() || undefined,
-    };
+    const heading = { storeName: data.config.storeName, registerId: this.#registerId, cashier: data.config.cashier.name };
+    this.receipt = receiptFor(heading, cart, cart.id, t, tenders, change, offline, refundOf);
     await kvSet('lastReceipt', this.receipt);
     this.view = 'receipt';
     this.message = '';
@@ -342,29 +286,11 @@ export class KeelTerminal extends LitElement {
   async #refund(e: CustomEvent<RefundRequest>) {
     const data = this.data as TillData;
     const r = e.detail;
-    const prices = new Map(r.sale.lines.map((l) => [l.productId, l.refundUnitPrice]));
-    let cart = newCart(uuid(), new Date());
-    for (const [productId, milli] of r.quantities) {
-      const product = (await data.catalog.byId(productId).catch(() => undefined)) ?? {
-        id: productId,
-        sku: r.sale.lines.find((l) => l.productId === productId)?.sku ?? String(productId),
-        barcode: null,
-        name: r.sale.lines.find((l) => l.productId === productId)?.sku ?? String(productId),
-        price: prices.get(productId) ?? 0,
-        taxClass: 'standard',
-        active: true,
-      };
-      cart = addLine(cart, product, -milli, true);
-    }
-    cart = { ...cart, refund: { of: r.sale.sale.id, reason: r.reason } };
-    const t = totalsOf(cart, data.taxes, (l) => prices.get(l.product.id) ?? l.product.price);
-    const original = [...r.sale.sale.tenders].sort((a, b) => b.amount - a.amount)[0];
-    const kind = r.tender === 'cash' || !original ? 'cash' : (original.kind as SaleTender['kind']);
-    const tenders: SaleTender[] = [{ kind, amount: t.total, ...(kind === 'card' ? { reference: 'REFUND' } : {}) }];
+    const { cart, totals: t, tenders } = await refundSale(r, uuid(), data.catalog, data.taxes);
     try {
       await sendSale(saleRequest(cart, data.config.storeId, this.#registerId, tenders, t.total), currentCashier()?.id, r.approval);
       this.cart = cart;
-      await this.#showReceipt(cart.id, t, tenders, 0, false, r.sale.sale.id);
+      await this.#showReceipt(cart, t, tenders, 0, false, r.sale.sale.id);
       this.cart = newCart(uuid(), new Date());
     } catch (err) {
       (this.renderRoot.querySelector('keel-refund-panel') as { showError(m: string): void } | null)?.showError(
@@ -373,53 +299,57 @@ export class KeelTerminal extends LitElement {
     }
   }
 
-  async #openSession(e: CustomEvent<number>) {
+  /** A step of the drawer (till-drawer.ts): its result, or what went wrong said to the cashier. */
+  async #drawer<T>(step: () => Promise<T>, then: (value: T) => void) {
     try {
-      const session = await openSession(uuid(), this.#registerId, e.detail);
-      (this.data as TillData).session = session;
-      await kvSet('session', session);
-      this.view = 'sell';
+      then(await step());
     } catch (err) {
-      this.#say(err instanceof ApiError && err.offline ? 'Opening the drawer needs the server' : String((err as Error).message));
+      this.#say((err as Error).message);
     }
   }
 
-  async #xReport() {
-    const s = this.data?.session;
-    if (!s) return;
-    try {
-      await this.#sync?.flush();
-      this.report = await xReport(s.id);
-      this.view = 'report';
-    } catch (err) {
-      this.#say(err instanceof ApiError && err.offline ? 'The X report needs the server' : String((err as Error).message));
-    }
+  #openSession(e: CustomEvent<number>) {
+    return this.#drawer(
+      () => openDrawer(this.#registerId, e.detail),
+      (session) => {
+        (this.data as TillData).session = session;
+        this.view = 'sell';
+      },
+    );
   }
 
-  async #close(e: CustomEvent<Record<string, number>>) {
+  #xReport() {
     const s = this.data?.session;
     if (!s) return;
-    await this.#sync?.flush();
-    if ((this.sync?.counts.pending ?? 0) > 0) return this.#say('Sales are still waiting to be sent: the drawer can be closed once the server has them all');
-    try {
-      this.report = await closeSession(s.id, e.detail);
-      (this.data as TillData).session = null;
-      await kvSet('session', null);
-      this.view = 'report';
-    } catch (err) {
-      this.#say(String((err as Error).message));
-    }
+    return this.#drawer(
+      () => drawerXReport(s, this.#sync),
+      (report) => {
+        this.report = report;
+        this.view = 'report';
+      },
+    );
   }
 
-  async #noSale() {
+  #close(e: CustomEvent<Record<string, number>>) {
     const s = this.data?.session;
     if (!s) return;
-    try {
-      await drawerEvent(s.id, 'no_sale');
-      this.#say('Drawer opened (no sale), recorded');
-    } catch (err) {
-      this.#say(err instanceof ApiError && err.offline ? 'Opening the drawer without a sale needs the server' : String((err as Error).message));
-    }
+    return this.#drawer(
+      () => closeDrawer(s, e.detail, this.#sync),
+      (report) => {
+        this.report = report;
+        (this.data as TillData).session = null;
+        this.view = 'report';
+      },
+    );
+  }
+
+  #noSale() {
+    const s = this.data?.session;
+    if (!s) return;
+    return this.#drawer(
+      () => openWithoutSale(s),
+      () => this.#say('Drawer opened (no sale), recorded'),
+    );
   }
 
   async #hold() {
@@ -439,39 +369,7 @@ export class KeelTerminal extends LitElement {
     this.cart = c;
   }
 
-  #field(id: string): string {
-    return (this.renderRoot.querySelector(`#${id}`) as HTMLInputElement | null)?.value ?? '';
-  }
-
-  async #enroll(e: Event) {
-    e.preventDefault();
-    const name = this.#field('till-name').trim();
-    if (!name) return this.#say('Give this till a name');
-    this.message = '';
-    try {
-      await enrollThisTill(this.#field('mgr-user'), this.#field('mgr-password'), name);
-      // A newly enrolled till (perhaps to another server) downloads its catalog afresh at the next boot.
-      await forgetCatalog();
-      this.view = 'pin';
-    } catch (err) {
-      this.#say(err instanceof ApiError && err.status === 401 ? 'Wrong username or password' : String((err as Error).message));
-    }
-  }
-
-  async #pinSignIn(e: Event) {
-    e.preventDefault();
-    try {
-      await signInWithPin(this.#field('pin-user'), this.#field('pin'));
-    } catch (err) {
-      (this.renderRoot.querySelector('#pin') as HTMLInputElement | null)?.select();
-      return this.#say(
-        err instanceof ApiError && err.code === 'till.required'
-          ? 'This till is no longer enrolled: a manager must enroll it again'
-          : err instanceof ApiError && !err.offline
-            ? err.message
-            : 'The server cannot be reached: signing in needs it',
-      );
-    }
+  async #signedIn() {
     this.message = '';
     if (!this.data) {
       this.view = 'loading';
@@ -507,8 +405,6 @@ export class KeelTerminal extends LitElement {
         (el?.renderRoot.querySelector('input, button') as HTMLElement | null)?.focus();
       });
     }
-    if (this.view === 'pin') (this.renderRoot.querySelector('#pin-user') as HTMLElement | null)?.focus();
-    if (this.view === 'enroll') (this.renderRoot.querySelector('#mgr-user') as HTMLElement | null)?.focus();
   }
 
   #sellView() {
@@ -527,28 +423,8 @@ export class KeelTerminal extends LitElement {
         ${this.#overrideDialog()}
       </section>
       <aside class="panel" aria-label="Totals and actions">
-        <p>Total <span class="total money" data-testid="total">${formatMoney(t?.total ?? 0, cur)}</span></p>
-        <p>Tax ${formatMoney(t?.tax ?? 0, cur)} · Discount ${formatMoney(t?.discount ?? 0, cur)}</p>
-        <label for="orderdisc">Discount on the whole sale %<input id="orderdisc" inputmode="decimal" autocomplete="off" .value=${live(String(orderBp))}
-          @change=${(e: Event) => {
-            const v = Number((e.target as HTMLInputElement).value.replace(',', '.'));
-            if (Number.isFinite(v) && v >= 0 && v <= 100) this.#setDiscount('order', Math.round(v * 100));
-          }} /></label>
-        <div class="actions" style="margin-top:.6rem">
-          <button class="pay" @click=${this.#pay} data-testid="pay">Pay</button>
-          <button class="secondary" @click=${() => void this.#hold()}>Hold</button>
-          <button class="danger" @click=${() => {
-            this.cart = newCart(uuid(), new Date());
-            this.#say('Sale cancelled');
-          }}>Cancel sale</button>
-          <button class="secondary" @click=${() => (this.view = 'refund')}>Refund</button>
-          <button class="secondary" @click=${() => void this.#noSale()}>No sale</button>
-          <button class="secondary" @click=${() => void this.#xReport()}>X report</button>
-          <button class="secondary" @click=${() => (this.view = 'count')}>Close till</button>
-          <button class="secondary" ?disabled=${!this.receipt} @click=${() => (this.view = 'receipt')}>Last receipt</button>
-          <button class="secondary" @click=${() => (this.view = 'pin')}>Switch cashier</button>
-          <button class="secondary" @click=${() => void this.#signOut()}>Sign out</button>
-        </div>
+        <keel-sale-totals .totals=${t} currency=${cur} orderPercent=${orderBp} ?hasReceipt=${!!this.receipt}
+          @order-discount=${(e: CustomEvent<number>) => this.#setDiscount('order', e.detail)} @action=${this.#onAction}></keel-sale-totals>
         <keel-customer-note .customer=${this.cart.customer} note=${this.cart.note ?? ''}
           @customer=${(e: CustomEvent<Cart['customer'] | null>) => {
             this.cart = { ...this.cart, customer: e.detail ?? undefined };
@@ -587,12 +463,42 @@ export class KeelTerminal extends LitElement {
     }`;
   }
 
+  #onAction = (e: CustomEvent<SaleAction>) => {
+    switch (e.detail) {
+      case 'pay':
+        return this.#pay();
+      case 'hold':
+        return void this.#hold();
+      case 'cancel':
+        this.cart = newCart(uuid(), new Date());
+        return this.#say('Sale cancelled');
+      case 'refund':
+        this.view = 'refund';
+        return;
+      case 'no-sale':
+        return void this.#noSale();
+      case 'x-report':
+        return void this.#xReport();
+      case 'close':
+        this.view = 'count';
+        return;
+      case 'last-receipt':
+        this.view = 'receipt';
+        return;
+      case 'switch-cashier':
+        this.view = 'pin';
+        return;
+      case 'sign-out':
+        return void this.#signOut();
+    }
+  };
+
   #overrideDialog() {
     const line = this.cart.lines.find((l) => l.key === this.overrideKey);
     const cashier = this.data?.config.cashier;
     if (!line || !cashier) return '';
     return html`<keel-price-override-dialog productName=${line.product.name} listPrice=${line.product.price} currency=${this.data?.config.currency ?? 'EUR'}
-      .current=${line.override} ?mayOverride=${cashier.permissions.includes('sales.price_override')} limitBp=${cashier.maxDiscountBp} ?online=${this.#online}
+      .current=${line.override} ?mayOverride=${cashier.permissions.includes('sales.price_override')} limitBp=${cashier.maxDiscountBp} .online=${this.#online}
       @override=${this.#override} @cancel=${() => (this.overrideKey = undefined)}></keel-price-override-dialog>`;
   }
 
@@ -604,20 +510,10 @@ export class KeelTerminal extends LitElement {
       case 'error':
         return html`<p role="alert">${this.message}</p><button @click=${() => location.reload()}>Try again</button>`;
       case 'enroll':
-        return html`<form class="panel signin" @submit=${this.#enroll} aria-labelledby="en-h"><h2 id="en-h">Enroll this till</h2>
-          <p>A manager signs in once to make this browser a till of the store.</p>
-          <label for="mgr-user">Manager username<input id="mgr-user" autocomplete="username" autocapitalize="none" /></label>
-          <label for="mgr-password">Password<input id="mgr-password" type="password" autocomplete="current-password" /></label>
-          <label for="till-name">Till name<input id="till-name" autocomplete="off" value="Till 1" /></label>
-          <button type="submit">Enroll this till</button><p role="alert">${this.message}</p></form>`;
+        return html`<keel-till-sign-in mode="enroll" message=${this.message} @say=${this.#onSay} @enrolled=${() => (this.view = 'pin')}></keel-till-sign-in>`;
       case 'pin':
-        return html`<form class="panel signin" @submit=${this.#pinSignIn} aria-labelledby="pin-h"><h2 id="pin-h">${tillName()}</h2>
-          <p>Sign in with your PIN${this.data ? ' (another cashier takes over the till)' : ''}.</p>
-          <label for="pin-user">Username<input id="pin-user" autocomplete="username" autocapitalize="none" /></label>
-          <label for="pin">PIN<input id="pin" type="password" inputmode="numeric" autocomplete="off" /></label>
-          <button type="submit">Sign in</button>
-          ${this.data && currentCashier() ? html`<button type="button" class="secondary" @click=${() => (this.view = this.data?.session ? 'sell' : 'open')}>Back to the sale</button>` : ''}
-          <p role="alert">${this.message}</p></form>`;
+        return html`<keel-till-sign-in mode="pin" message=${this.message} ?selling=${!!this.data} ?canGoBack=${!!this.data && !!currentCashier()}
+          @say=${this.#onSay} @signed-in=${() => void this.#signedIn()} @back=${() => (this.view = this.data?.session ? 'sell' : 'open')}></keel-till-sign-in>`;
       case 'open':
         return html`<keel-cash-panel mode="open" currency=${cur} @open-float=${this.#openSession}></keel-cash-panel><p role="alert">${this.message}</p>`;
       case 'sell':

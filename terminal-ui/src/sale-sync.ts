@@ -26,6 +26,11 @@ export class SaleSync extends EventTarget {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Managers' approvals for sales not yet sent: in memory only, never in the journal. */
   readonly #approvals = new Map<string, Approval>();
+  /**
+   * Sales journaled in this page and not yet tried: their first send goes out as taken. Every later
+   * send (a retry after no answer, a reload, a pass that stopped before them) is marked `deferred`.
+   */
+  readonly #fresh = new Set<string>();
 
   constructor(journal: SaleJournal, lastContact = Date.now()) {
     super();
@@ -40,6 +45,7 @@ export class SaleSync extends EventTarget {
   /** Journal a sale under the signed-in cashier (committed locally first), then try to send it. */
   async record(request: SaleRequest, approval?: Approval): Promise<JournalEntry> {
     const entry = await this.#journal.append(request, !this.#online, currentCashier()?.id);
+    this.#fresh.add(request.id);
     if (approval) this.#approvals.set(request.id, approval);
     this.#counts = { ...this.#counts, pending: this.#counts.pending + 1 };
     this.#emit();
@@ -86,13 +92,21 @@ export class SaleSync extends EventTarget {
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL, pending.length) }, worker));
+    // Whatever this pass did not get an answer for is a retry from now on.
+    for (const e of pending) this.#fresh.delete(e.id);
     await this.refreshCounts();
   }
 
   /** Returns false when the server could not be reached (stop this pass). */
   async #send(entry: JournalEntry): Promise<boolean> {
+    // The customer paid before the first send: a sale sent again (its first send had no answer:
+    // network error, timeout, server error or gone) is accepted under the offline rule, never
+    // refused for a price or tax changed meanwhile. The server's fingerprint ignores the mark, so a
+    // first send that was recorded after all is answered as a replay.
+    const retry = !this.#fresh.delete(entry.id);
+    const request: SaleRequest = retry ? { ...entry.request, deferred: true } : entry.request;
     try {
-      await sendSale(entry.request, entry.cashierId, this.#approvals.get(entry.id));
+      await sendSale(request, entry.cashierId, this.#approvals.get(entry.id));
       this.#approvals.delete(entry.id);
       await this.#journal.update({ ...entry, status: 'synced', attempts: entry.attempts + 1, syncedAt: Date.now() });
       this.#contact(true);
@@ -106,8 +120,9 @@ export class SaleSync extends EventTarget {
       this.#contact(true);
       // The till's credential, not the sale: keep it pending until someone signs in again.
       if (err.status === 401 || (err.status === 403 && !err.code.startsWith('sale.'))) return false;
-      // The server refuses this sale (an online sale at a stale price, an approval lost in a reload, ...): keep it,
-      // flagged for a manager. (A sale taken offline is accepted at its prices; the server flags the differences.)
+      // The server refuses this sale (an online sale at a stale price on its first send, an approval lost in a
+      // reload, ...): keep it, flagged for a manager. (A sale taken offline or sent again is accepted at its
+      // prices and tax; the server flags the differences.)
       await this.#journal.update({ ...entry, status: 'conflict', attempts: entry.attempts + 1, problem: `${err.code}: ${err.message}` });
       return true;
     }

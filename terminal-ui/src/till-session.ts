@@ -68,7 +68,7 @@ export class ApiError extends Error {
 }
 
 /** fetch against the Keel API as this till and its signed-in cashier. */
-export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown; as?: 'json' | 'blob' } = {}): Promise<T> {
+export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown; as?: 'json' | 'blob'; timeoutMs?: number } = {}): Promise<T> {
   const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
   const key = tillKey();
@@ -83,6 +83,7 @@ export async function apiFetch<T>(path: string, init: { method?: string; body?: 
       body: init.body === undefined ? null : JSON.stringify(init.body),
       cache: 'no-store',
       credentials: 'same-origin',
+      ...(init.timeoutMs ? { signal: AbortSignal.timeout(init.timeoutMs) } : {}),
     });
   } catch {
     throw new ApiError(0, 'network', 'The Keel server cannot be reached');
@@ -173,6 +174,9 @@ export interface SaleAnswer {
   replayed?: boolean;
 }
 
+/** A sale's send that has had no answer by then counts as failed (status 0): it is sent again, marked `deferred`. */
+const SALE_TIMEOUT_MS = 20_000;
+
 /**
  * Send a journaled sale: as the signed-in cashier when they took it (with a manager's approval if
  * one is held in memory), else — their session ended, or another cashier signed in since — by the
@@ -185,10 +189,10 @@ export async function sendSale(sale: SaleRequest, cashierId: number | undefined,
   }
   if (cashierId === undefined || (currentCashier()?.id === cashierId && csrfToken)) {
     try {
-      return await apiFetch<SaleAnswer>('/api/v1/sales', { method: 'POST', body: approval ? { ...sale, approval } : sale });
+      return await apiFetch<SaleAnswer>('/api/v1/sales', { method: 'POST', body: approval ? { ...sale, approval } : sale, timeoutMs: SALE_TIMEOUT_MS });
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 401 && cashierId !== undefined)) throw e;
     }
   }
-  return apiFetch<SaleAnswer>('/api/v1/terminal/replays', { method: 'POST', body: { cashierId, sale } });
+  return apiFetch<SaleAnswer>('/api/v1/terminal/replays', { method: 'POST', body: { cashierId, sale }, timeoutMs: SALE_TIMEOUT_MS });
 }

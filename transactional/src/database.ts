@@ -28,6 +28,8 @@ export interface Database {
     till_price: number | null;
     server_price: number | null;
     on_hand_milli: number | null;
+    till_tax_bp: number | null;
+    server_tax_bp: number | null;
     created_at: ColumnType<Date, never, never>;
   };
   sale_lines: SaleLineTable;
@@ -200,7 +202,7 @@ export interface SaleTable {
 }
 
 /** Why an offline sale was accepted with a difference a manager should look at. */
-export type SaleFlagKind = 'price_changed' | 'product_retired' | 'stock_negative';
+export type SaleFlagKind = 'price_changed' | 'product_retired' | 'stock_negative' | 'tax_changed';
 
 export interface CashSessionTable {
   id: string;

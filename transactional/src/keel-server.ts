@@ -46,6 +46,8 @@ export interface KeelServer {
   readonly metrics: KeelMetrics;
   readonly disk: DiskGuard;
   readonly files: FileService;
+  /** Stores and tax classes as sales read them (cached): `reload()` after changing them in the database. */
+  readonly reference: ReferenceData;
   /** Stop and start the event pipeline (relay and loader) without touching the API. */
   stopPipeline(): Promise<void>;
   startPipeline(): Promise<void>;
@@ -385,6 +387,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     metrics,
     disk,
     files,
+    reference,
     startPipeline,
     stopPipeline,
     pipeline: {

@@ -58,6 +58,8 @@ export async function writeSaleExtras(tx: Kysely<Database>, x: SaleExtras): Prom
           till_price: f.tillPrice,
           server_price: f.serverPrice,
           on_hand_milli: f.onHandMilli,
+          till_tax_bp: f.tillTaxBp,
+          server_tax_bp: f.serverTaxBp,
         })),
       )
       .execute();

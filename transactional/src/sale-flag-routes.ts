@@ -14,8 +14,8 @@ const FlagQuery = Type.Object(
 );
 
 /**
- * The conflicts offline sales were accepted with (a price that changed, a product retired, stock
- * gone negative), newest first, for a manager to look at: each with the sale, the till, the cashier
+ * The conflicts sales were accepted with under the offline rule (a price or tax rate that changed,
+ * a product retired, stock gone negative), newest first, for a manager to look at: each with the sale, the till, the cashier
  * and the till's price beside the server's. Only stores the manager may see.
  */
 export const saleFlagRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (app, { db }) => {
@@ -41,6 +41,8 @@ export const saleFlagRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = asyn
           'f.till_price as tillPrice',
           'f.server_price as serverPrice',
           'f.on_hand_milli as onHandMilli',
+          'f.till_tax_bp as tillTaxBp',
+          'f.server_tax_bp as serverTaxBp',
           'f.created_at as flaggedAt',
           's.occurred_at as occurredAt',
           's.register_id as registerId',

@@ -1,4 +1,4 @@
-import { overrideReductionBp } from '@keel/core';
+import { overrideReductionBp, type SaleRequestLine, type TaxRate } from '@keel/core';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
 import { Problem } from './problem.js';
@@ -31,20 +31,23 @@ export interface LineOverride {
   readonly reductionBp: number;
 }
 
+const NO_DETAIL = { tillPrice: null, serverPrice: null, onHandMilli: null, tillTaxBp: null, serverTaxBp: null } as const;
+
 /**
  * The unit price of every line. Online the server's price wins: a till that sent another list
  * price is refused (`sale.price_mismatch`, audited by the caller) and a retired product is unknown.
- * A sale the till took OFFLINE is accepted at the till's list prices (the customer paid them and
- * left): a price that differs from the server's, or a product retired since, becomes a flag for a
- * manager instead of a refusal. A refund pays back the original sale's prices. A price override
- * replaces the list price with the cashier's, keeping both and the reason.
+ * A sale under the OFFLINE RULE (taken offline, or sent again after a send that had no answer) is
+ * accepted at the till's list prices (the customer paid them and left): a price that differs from
+ * the server's, or a product retired since, becomes a flag for a manager instead of a refusal. A
+ * refund pays back the original sale's prices. A price override replaces the list price with the
+ * cashier's, keeping both and the reason.
  */
 export function priceLines(
-  req: Pick<SaleSubmission, 'lines' | 'offline'>,
+  req: Pick<SaleSubmission, 'lines'>,
+  offline: boolean,
   byId: ReadonlyMap<number, ProductForSale>,
   refundPrices: ReadonlyMap<number, number> | undefined,
 ): { lines: PricedLine[]; flags: SaleFlag[]; tampered: Array<{ productId: number; sent: number; server: number }>; overrides: LineOverride[] } {
-  const offline = req.offline === true;
   const unknown = [...new Set(req.lines.map((l) => l.productId).filter((id) => !byId.has(id) || (!offline && !byId.get(id)?.active)))];
   if (unknown.length > 0) throw new Problem('sale.unknown_product', `unknown or inactive product ids: ${unknown.join(', ')}`, { productIds: unknown });
   const flags = new Map<string, SaleFlag>();
@@ -57,8 +60,8 @@ export function priceLines(
     let list = server;
     if (offline) {
       list = l.unitPrice ?? server;
-      if (!p.active) flag({ kind: 'product_retired', productId: p.id, tillPrice: list, serverPrice: p.price, onHandMilli: null });
-      if (list !== server) flag({ kind: 'price_changed', productId: p.id, tillPrice: list, serverPrice: server, onHandMilli: null });
+      if (!p.active) flag({ ...NO_DETAIL, kind: 'product_retired', productId: p.id, tillPrice: list, serverPrice: p.price });
+      if (list !== server) flag({ ...NO_DETAIL, kind: 'price_changed', productId: p.id, tillPrice: list, serverPrice: server });
     } else if (l.unitPrice !== undefined && l.unitPrice !== server) {
       tampered.push({ productId: l.productId, sent: l.unitPrice, server });
     }
@@ -71,6 +74,28 @@ export function priceLines(
     return { unitPrice: o.unitPrice, listPrice: list, overrideReason: reason };
   });
   return { lines, flags: [...flags.values()], tampered, overrides };
+}
+
+/**
+ * The tax rate of every line: the server's tax class of the product. Under the offline rule a line
+ * that carries the rate the till applied keeps it when it differs from the server's (the customer
+ * paid that tax), flagged `tax_changed` with both rates. `undefined` when the server has no such class.
+ */
+export function lineTax(
+  line: SaleRequestLine,
+  product: ProductForSale,
+  server: TaxRate | undefined,
+  offline: boolean,
+): { tax: TaxRate | undefined; flag: SaleFlag | undefined } {
+  const till = line.tax;
+  if (!offline || !till || line.quantityMilli < 0) return { tax: server, flag: undefined };
+  if (server && till.code === server.code && till.basisPoints === server.basisPoints && till.inclusive === server.inclusive)
+    return { tax: server, flag: undefined };
+  const kept: TaxRate = { code: till.code, basisPoints: till.basisPoints, inclusive: till.inclusive };
+  return {
+    tax: kept,
+    flag: { ...NO_DETAIL, kind: 'tax_changed', productId: product.id, tillTaxBp: till.basisPoints, serverTaxBp: server?.basisPoints ?? null },
+  };
 }
 
 /**
@@ -92,5 +117,5 @@ export async function stockGoneNegative(
   return rows
     .map((r) => ({ id: Number(r.product_id), before: Number(r.on_hand), kept: r.kept }))
     .filter((r) => r.kept && r.before >= 0 && r.before - (sold.get(r.id) ?? 0) < 0)
-    .map((r) => ({ kind: 'stock_negative' as const, productId: r.id, tillPrice: null, serverPrice: null, onHandMilli: r.before - (sold.get(r.id) ?? 0) }));
+    .map((r) => ({ ...NO_DETAIL, kind: 'stock_negative' as const, productId: r.id, onHandMilli: r.before - (sold.get(r.id) ?? 0) }));
 }

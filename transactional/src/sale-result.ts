@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, SaleFlagKind, SaleLineTable } from './database.js';
 import { Problem } from './problem.js';
 
-/** A difference an offline sale was accepted with, flagged for a manager. */
+/** A difference a sale was accepted with under the offline rule, flagged for a manager. */
 export interface SaleFlag {
   readonly kind: SaleFlagKind;
   readonly productId: number;
@@ -12,6 +12,9 @@ export interface SaleFlag {
   readonly serverPrice: number | null;
   /** Stock on hand after the sale (stock_negative), milli-units. */
   readonly onHandMilli: number | null;
+  /** The tax rate the till applied and the server's when the sale arrived (tax_changed), basis points. */
+  readonly tillTaxBp: number | null;
+  readonly serverTaxBp: number | null;
 }
 
 /** What the API answers for a sale, the same on the first post and on every replay. */
@@ -61,11 +64,14 @@ export function lineResult(l: SaleLineRow) {
   };
 }
 
-/** The stored result of sale `id`, or a 422 if it exists with other content; undefined when new. */
-export async function findReplay(db: Kysely<Database>, id: string, requestSha: string): Promise<SaleResult | undefined> {
+/**
+ * The stored result of sale `id`, or a 422 if it exists with other content; undefined when new.
+ * `requestShas`: the fingerprints this request's content may have been stored under.
+ */
+export async function findReplay(db: Kysely<Database>, id: string, requestShas: readonly string[]): Promise<SaleResult | undefined> {
   const sale = await loadSale(db, id);
   if (!sale) return undefined;
-  if (sale.requestSha !== requestSha) throw new Problem('sale.id_conflict', `sale ${id} exists with different content`);
+  if (!requestShas.includes(sale.requestSha)) throw new Problem('sale.id_conflict', `sale ${id} exists with different content`);
   return sale.result;
 }
 
@@ -104,6 +110,8 @@ export async function loadSale(db: Kysely<Database>, id: string): Promise<{ resu
         tillPrice: f.till_price,
         serverPrice: f.server_price,
         onHandMilli: f.on_hand_milli,
+        tillTaxBp: f.till_tax_bp,
+        serverTaxBp: f.server_tax_bp,
       })),
     },
   };

@@ -37,6 +37,17 @@ export const SaleRequestSchema = Type.Object(
               { additionalProperties: false },
             ),
           ),
+          /** The tax rate the till applied; kept (and flagged) only for a sale accepted under the offline rule. */
+          tax: Type.Optional(
+            Type.Object(
+              {
+                code: Type.String({ minLength: 1, maxLength: 32 }),
+                basisPoints: Type.Integer({ minimum: 0, maximum: 10000 }),
+                inclusive: Type.Boolean(),
+              },
+              { additionalProperties: false },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -60,6 +71,8 @@ export const SaleRequestSchema = Type.Object(
     note: Type.Optional(Type.String({ minLength: 1, maxLength: SALE_NOTE_MAX })),
     /** Taken while the till could not reach the server: accepted at the till's prices, differences flagged. */
     offline: Type.Optional(Type.Boolean()),
+    /** Sent before without an answer (the customer has paid and left): accepted under the offline rule. */
+    deferred: Type.Optional(Type.Boolean()),
     refund: Type.Optional(Type.Object({ of: Uuid, reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false })),
     /** A manager's approval for a discount over the cashier's limit, entered at the till. */
     approval: Type.Optional(

@@ -6,6 +6,7 @@ import {
   DiscountError,
   extend,
   money,
+  SALE_DELIVERY_MARKS,
   type SaleCompletedV1,
   type SaleRequest,
   type SaleRequestLine,
@@ -21,8 +22,8 @@ import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
 import { checkRefund, checkRefundAmounts } from './refund-check.js';
 import { type SaleExtras, writeSaleExtras } from './sale-extras.js';
-import { type ProductForSale, priceLines, stockGoneNegative } from './sale-pricing.js';
-import { findReplay, lineResult, type SaleResult } from './sale-result.js';
+import { lineTax, type ProductForSale, priceLines, stockGoneNegative } from './sale-pricing.js';
+import { findReplay, lineResult, type SaleFlag, type SaleResult } from './sale-result.js';
 import type { SignInLockout } from './sign-in-lockout.js';
 
 /** A sale as posted: the shared request plus what only the server checks. */
@@ -46,7 +47,8 @@ export interface SaleServiceDeps {
  * Record a sale: recompute every amount from the server's own prices and tax rules, then write
  * the sale, its lines, tenders, stock movements and a SaleCompleted outbox row in ONE statement.
  * Idempotent by the client's UUID: a replay of the same content returns the original result
- * (`replayed: true`); the same id with other content is refused.
+ * (`replayed: true`); the same id with other content is refused. The delivery marks (`offline`,
+ * `deferred`) are not content: a retry marked `deferred` replays a first attempt that was not.
  */
 export async function recordSale(
   deps: SaleServiceDeps,
@@ -69,9 +71,15 @@ export async function recordSale(
     }
   };
   const req: Omit<SaleSubmission, 'approval'> = principal.tillId ? { ...content, registerId: `till:${principal.tillId}` } : content;
+  // The offline rule (accepted at the till's prices and tax, differences flagged): a sale the till
+  // took offline, or one it sends again after a send that had no answer (the customer has paid and left).
+  const offlineRule = req.offline === true || req.deferred === true;
   // Only a till takes sales offline (and only its sales are accepted at the till's prices).
-  if (req.offline && !principal.tillId) throw new Problem('till.required', 'only an enrolled till may send a sale it took offline');
-  const requestSha = sha256Hex(canonicalJson(req));
+  if (offlineRule && !principal.tillId) throw new Problem('till.required', 'only an enrolled till may send a sale it took offline or sends again');
+  // The fingerprint is the sale's content, not how it was delivered: a first attempt sent online and
+  // its retry marked `deferred` are the same sale. (Sales stored before this rule hashed `offline` in.)
+  const requestSha = saleFingerprint(req);
+  const acceptedShas = req.offline === undefined ? [requestSha] : [requestSha, sha256Hex(canonicalJson({ ...req, deferred: undefined }))];
   const store = await deps.reference.store(req.storeId);
   // Another store answers exactly as a store that does not exist.
   if (!store || !canSeeStore(principal, req.storeId)) throw new Problem('sale.store_unknown', `store ${req.storeId} does not exist`);
@@ -84,7 +92,7 @@ export async function recordSale(
     FROM (SELECT (SELECT request_sha256 FROM sales WHERE id = ${req.id}) AS sha) e
     LEFT JOIN products p ON p.id = ANY(${productIds}::bigint[])`.execute(deps.db);
   if (found[0]?.existing_sha) {
-    const replay = await findReplay(deps.db, req.id, requestSha);
+    const replay = await findReplay(deps.db, req.id, acceptedShas);
     if (replay) return { sale: replay, replayed: true };
   }
   // A refund needs the refund permission, or a manager's username and PIN entered at the till.
@@ -98,17 +106,19 @@ export async function recordSale(
   }
   const refund = await checkRefund(deps.db, req);
   const byId = new Map(found.filter((p) => p.id !== null).map((p) => [p.id, p]));
-  const priced = priceLines(req, byId, refund?.unitPrices);
+  const priced = priceLines(req, offlineRule, byId, refund?.unitPrices);
   if (priced.tampered.length > 0) {
     const prices = priced.tampered;
     await deps.audit({ actor: principal.id, action: 'sale.price_mismatch', subject: req.id, detail: { prices }, requestId });
     throw new Problem('sale.price_mismatch', `product ${prices[0]?.productId} costs ${prices[0]?.server}, the till sent ${prices[0]?.sent}`, { prices });
   }
   const cartLines: CartLineInput[] = [];
+  const taxFlags: SaleFlag[] = [];
   for (const [i, l] of req.lines.entries()) {
     const p = byId.get(l.productId) as ProductForSale;
-    const tax = await deps.reference.taxClass(p.tax_class);
+    const { tax, flag } = lineTax(l, p, await deps.reference.taxClass(p.tax_class), offlineRule);
     if (!tax) throw new Problem('sale.unknown_product', `product ${l.productId} has no usable tax class`);
+    if (flag && !taxFlags.some((f) => f.productId === flag.productId)) taxFlags.push(flag);
     cartLines.push({ quantityMilli: l.quantityMilli, unitPrice: money(priced.lines[i]?.unitPrice ?? 0), tax, discount: l.discount });
   }
   if (req.customerId !== undefined) {
@@ -164,7 +174,7 @@ export async function recordSale(
       detail,
     );
   }
-  const flags = req.offline ? [...priced.flags, ...(await stockGoneNegative(deps.db, req.storeId, req.lines))] : [];
+  const flags = offlineRule ? [...priced.flags, ...taxFlags, ...(await stockGoneNegative(deps.db, req.storeId, req.lines))] : [];
   const settled = settleTenders(totals.total, req.tenders);
   if (!settled.ok) throw new Problem('sale.tender_invalid', settled.reason);
 
@@ -289,7 +299,7 @@ export async function recordSale(
       })
     : await write.execute(deps.db);
   if (rows[0]?.inserted !== 1) {
-    const again = await findReplay(deps.db, req.id, requestSha);
+    const again = await findReplay(deps.db, req.id, acceptedShas);
     if (again) return { sale: again, replayed: true };
     throw new Error(`sale ${req.id} was neither inserted nor found`);
   }
@@ -317,6 +327,13 @@ export async function recordSale(
       flags,
     },
   };
+}
+
+/** A sale request's fingerprint for the idempotency check: its content, without the delivery marks. */
+export function saleFingerprint(req: Omit<SaleSubmission, 'approval'>): string {
+  const content: Record<string, unknown> = { ...req };
+  for (const mark of SALE_DELIVERY_MARKS) delete content[mark];
+  return sha256Hex(canonicalJson(content));
 }
 
 export function isUniqueViolation(e: unknown, constraint?: string): boolean {

@@ -69,6 +69,19 @@ afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
+async function product(sku: string, price: number, taxClass = 'standard'): Promise<number> {
+  const res = await owner.post('/api/v1/products', { sku, name: sku, price, cost: 100, taxClass });
+  expect(res.status).toBe(201);
+  return (await res.json()).id;
+}
+
+async function setPrice(id: number, price: number) {
+  const { version } = await (await owner.get(`/api/v1/products/${id}`)).json();
+  expect((await owner.patch(`/api/v1/products/${id}`, { price, version })).status).toBe(200);
+}
+
+const flagsOf = (saleId: string) => server.db.selectFrom('sale_flags').selectAll().where('sale_id', '=', saleId).execute();
+
 function sale(lines: Array<Record<string, unknown>>, total: number, extra: Record<string, unknown> = {}) {
   return { id: randomUUID(), storeId: 1, lines, tenders: [{ kind: 'cash', amount: total }], expectedTotal: total, ...extra };
 }
@@ -183,9 +196,9 @@ describe('offline sales', () => {
     expect(recorded).toMatchObject({ total: 1700, offline: true });
     expect(recorded.flags).toEqual(
       expect.arrayContaining([
-        { kind: 'price_changed', productId: ids.TEA, tillPrice: 1000, serverPrice: 1100, onHandMilli: null },
-        { kind: 'product_retired', productId: ids.OLD, tillPrice: 300, serverPrice: 300, onHandMilli: null },
-        { kind: 'stock_negative', productId: ids.KEPT, tillPrice: null, serverPrice: null, onHandMilli: -1000 },
+        { kind: 'price_changed', productId: ids.TEA, tillPrice: 1000, serverPrice: 1100, onHandMilli: null, tillTaxBp: null, serverTaxBp: null },
+        { kind: 'product_retired', productId: ids.OLD, tillPrice: 300, serverPrice: 300, onHandMilli: null, tillTaxBp: null, serverTaxBp: null },
+        { kind: 'stock_negative', productId: ids.KEPT, tillPrice: null, serverPrice: null, onHandMilli: -1000, tillTaxBp: null, serverTaxBp: null },
       ]),
     );
     expect(recorded.flags.length).toBe(3);
@@ -224,5 +237,123 @@ describe('offline sales', () => {
     await eventually(async () => (await summary()).tickets >= salesBefore + 1, 30_000);
     const s = await summary();
     expect(s.tickets).toBe(salesBefore + 1);
+  });
+});
+
+describe('a sale sent again after its first send had no answer', () => {
+  it('is accepted at the till price and flagged; a first send that was recorded after all replays', async () => {
+    const soap = await product('SOAP', 500);
+    const occurredAt = new Date(Date.now() - 120_000).toISOString();
+    // The till sent this sale online; the send never reached the server (network error, or a 503).
+    // The price changes before the till sends it again.
+    const taken = sale([{ productId: soap, quantityMilli: 2000, unitPrice: 500 }], 1000, { occurredAt, registerId: 'till-x' });
+    await setPrice(soap, 550);
+    const before = await count('sales');
+    // Unmarked, the strict rule would refuse it (and the customer has left with the goods)...
+    await problem(await cashier.post('/api/v1/sales', taken), 422, 'sale.price_mismatch');
+    // ...the till marks every retry `deferred`: accepted at the till's price, the change flagged.
+    const res = await cashier.post('/api/v1/sales', { ...taken, deferred: true });
+    expect(res.status).toBe(201);
+    const recorded = await res.json();
+    expect(recorded).toMatchObject({ total: 1000, offline: false, replayed: false });
+    expect(recorded.flags).toEqual([
+      { kind: 'price_changed', productId: soap, tillPrice: 500, serverPrice: 550, onHandMilli: null, tillTaxBp: null, serverTaxBp: null },
+    ]);
+    // Sent again (marked or not): the same sale, recorded once, flagged once.
+    for (const body of [{ ...taken, deferred: true }, taken]) {
+      const again = await cashier.post('/api/v1/sales', body);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ id: taken.id, total: 1000, recordedAt: recorded.recordedAt, replayed: true });
+    }
+    expect(await count('sales')).toBe(before + 1);
+    expect((await flagsOf(taken.id)).map((f) => f.kind)).toEqual(['price_changed']);
+    const list = await (await owner.get('/api/v1/sale-flags')).json();
+    expect(list.items.find((f: { saleId: string }) => f.saleId === taken.id)).toMatchObject({
+      kind: 'price_changed',
+      sku: 'SOAP',
+      tillPrice: 500,
+      serverPrice: 550,
+    });
+
+    // The first send WAS recorded and only its answer was lost: the marked retry is the same sale.
+    const lost = sale([{ productId: soap, quantityMilli: 1000, unitPrice: 550 }], 550, { occurredAt });
+    const first = await cashier.post('/api/v1/sales', lost);
+    expect(first.status).toBe(201);
+    const firstBody = await first.json();
+    const retry = await cashier.post('/api/v1/sales', { ...lost, deferred: true });
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toEqual({ ...firstBody, replayed: true });
+    // By its journal replay too (the cashier's session ended meanwhile).
+    const replay = await new SessionClient(server.url, { tillKey }).post('/api/v1/terminal/replays', { cashierId: casey, sale: { ...lost, deferred: true } });
+    expect(replay.status).toBe(200);
+    expect(await count('sales')).toBe(before + 2);
+    // Other content under the same id is still refused, marked or not.
+    await problem(await cashier.post('/api/v1/sales', { ...lost, tenders: [{ kind: 'cash', amount: 600 }], deferred: true }), 422, 'sale.id_conflict');
+    // Only a till sends a sale again under the offline rule.
+    await problem(
+      await owner.post('/api/v1/sales', sale([{ productId: soap, quantityMilli: 1000, unitPrice: 500 }], 500, { deferred: true })),
+      403,
+      'till.required',
+    );
+  });
+});
+
+describe('a tax rate changed between the offline sale and its sync', () => {
+  it("is accepted at the till's rate and flagged tax_changed; online the server's rate wins", async () => {
+    // A tax added on top of the price (exclusive), so a new rate changes the total.
+    await server.db.insertInto('tax_classes').values({ code: 'sales_tax', name: 'Sales tax 8% (added)', basis_points: 800, inclusive: false }).execute();
+    await server.reference.reload();
+    const lamp = await product('LAMP', 1000, 'sales_tax');
+    const bread = await product('BREAD', 211, 'reduced');
+    const tillTax = { code: 'sales_tax', basisPoints: 800, inclusive: false };
+    const lines = [
+      { productId: lamp, quantityMilli: 1000, unitPrice: 1000, tax: tillTax },
+      { productId: bread, quantityMilli: 1000, unitPrice: 211, tax: { code: 'reduced', basisPoints: 550, inclusive: true } },
+    ];
+    // The till took the sale offline at 8% (1000 + 80) and 5.5% included; then the rate went to 9%.
+    await server.db.updateTable('tax_classes').set({ basis_points: 900 }).where('code', '=', 'sales_tax').execute();
+    await server.reference.reload();
+    const before = await count('sales');
+    const offline = sale(lines, 1291, { offline: true });
+    // Online, the server's rate wins: its total is not the till's.
+    const online = await problem(await cashier.post('/api/v1/sales', { ...offline, offline: undefined }), 422, 'sale.total_mismatch');
+    expect(online.serverTotal).toBe(1301);
+    // A till that did not say which rate it applied: the server cannot know the customer's total.
+    await problem(await cashier.post('/api/v1/sales', { ...offline, lines: lines.map(({ tax: _t, ...l }) => l) }), 422, 'sale.total_mismatch');
+    expect(await count('sales')).toBe(before);
+
+    const res = await cashier.post('/api/v1/sales', offline);
+    expect(res.status).toBe(201);
+    const recorded = await res.json();
+    expect(recorded).toMatchObject({ total: 1291, offline: true });
+    expect(recorded.lines[0]).toMatchObject({ productId: lamp, net: 1000, tax: 80, total: 1080 });
+    expect(recorded.flags).toEqual([
+      { kind: 'tax_changed', productId: lamp, tillPrice: null, serverPrice: null, onHandMilli: null, tillTaxBp: 800, serverTaxBp: 900 },
+    ]);
+    const row = await server.db
+      .selectFrom('sale_lines')
+      .select(['tax', 'tax_code'])
+      .where('sale_id', '=', offline.id)
+      .where('line_no', '=', 1)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ tax: 80, tax_code: 'sales_tax' });
+    // Replayed: the same answer, flagged once.
+    expect((await cashier.post('/api/v1/sales', offline)).status).toBe(200);
+    expect((await flagsOf(offline.id)).length).toBe(1);
+
+    // A sale sent again after no answer (deferred) gets the same rule.
+    const deferred = sale([lines[0] as Record<string, unknown>], 1080, { deferred: true });
+    const d = await cashier.post('/api/v1/sales', deferred);
+    expect(d.status).toBe(201);
+    expect((await d.json()).flags.map((f: { kind: string }) => f.kind)).toEqual(['tax_changed']);
+
+    // The manager's list shows both rates.
+    const list = await (await owner.get('/api/v1/sale-flags')).json();
+    expect(list.items.find((f: { saleId: string }) => f.saleId === offline.id)).toMatchObject({
+      kind: 'tax_changed',
+      sku: 'LAMP',
+      tillTaxBp: 800,
+      serverTaxBp: 900,
+    });
   });
 });

@@ -203,6 +203,15 @@ describe('/terminal: price override, customer and note', () => {
     const res = await cashier.post('/api/v1/sales', offline);
     expect(res.status).toBe(201);
     expect((await res.json()).total).toBe(298);
+    // Another applied the reduced rate at 7% (included) where the server now has 5.5%.
+    const taxed = {
+      ...offline,
+      id: randomUUID(),
+      lines: [{ productId: ids.MILK, quantityMilli: 1000, unitPrice: 149, tax: { code: 'reduced', basisPoints: 700, inclusive: true } }],
+      tenders: [{ kind: 'cash', amount: 149 }],
+      expectedTotal: 149,
+    };
+    expect((await cashier.post('/api/v1/sales', taxed)).status).toBe(201);
 
     for (const [name, viewport] of [
       ['desktop', { width: 1280, height: 800 }],
@@ -219,10 +228,91 @@ describe('/terminal: price override, customer and note', () => {
       expect(text).toContain('Price changed');
       expect(text).toContain('Organic milk 1 l');
       expect(text).toMatch(/till 1\.49 · now 1\.59/);
+      expect(text).toContain('Tax rate changed');
+      expect(text).toContain('till 7% · now 5.5%');
       expect(text).toContain(CASHIER.name);
       await shot(page, `admin-sale-conflicts-${name}.png`);
       expect(await fits(page)).toBeLessThanOrEqual(viewport.width);
       await page.close();
     }
+  });
+
+  it("a sale whose send had no answer is recorded once at the till's price; offline, a manager's approval says it needs the connection", async () => {
+    const owner = new SessionClient(server.url, { token: ownerToken });
+    const created = await owner.post('/api/v1/products', {
+      sku: 'TEA',
+      barcode: '4012345678901',
+      name: 'Green tea 100 g',
+      price: 450,
+      cost: 50,
+      taxClass: 'standard',
+    });
+    expect(created.status).toBe(201);
+    const tea = (await created.json()).id as number;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const till = await startSelling(page, CASHIER, 'Retry till');
+
+    // The server is overloaded: the till's first send of the sale is answered 503 (the server never had it).
+    let refused = 0;
+    await page.route('**/api/v1/sales', async (route) => {
+      refused++;
+      await route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ code: 'server.unavailable', title: 'Busy' }) });
+    });
+    await till.scan('4012345678901');
+    await till.scan('4012345678901');
+    const saleId = await till.pay([{ kind: 'cash', amount: 1000 }]);
+    await expect.poll(() => refused).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 10_000 }).toBe('Offline · 1 sale waiting');
+
+    // Meanwhile, a manager's approval: the till says at once that it needs the connection, no PIN asked.
+    await till.scan('4012345678901');
+    await page.getByRole('button', { name: 'Change the price of Green tea 100 g' }).click();
+    await page.getByLabel('New unit price').fill('3.00');
+    await expect.poll(() => page.getByTestId('needs-manager-offline').textContent()).toContain('needs a manager: only while connected');
+    expect(await page.getByLabel('Manager PIN').count()).toBe(0);
+    await shot(page, 'terminal-manager-offline-desktop.png');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'terminal-manager-offline-phone.png');
+    expect(await fits(page)).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('button', { name: 'Set price' }).click();
+    await expect.poll(() => page.getByRole('dialog').getByRole('alert').textContent()).toContain('needs a manager: only while connected');
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.getByLabel('Discount on the whole sale %').fill('50');
+    await page.getByLabel('Discount on the whole sale %').press('Tab');
+    await expect.poll(() => till.message()).toContain('A discount above your limit needs a manager: only while connected');
+    expect(await till.total()).toBe(450);
+    await page.getByRole('button', { name: 'Cancel sale' }).click();
+
+    // The tea's price goes up before the till gets through; then the server answers again.
+    const { version } = await (await owner.get(`/api/v1/products/${tea}`)).json();
+    expect((await owner.patch(`/api/v1/products/${tea}`, { price: 500, version })).status).toBe(200);
+    await page.unroute('**/api/v1/sales');
+    await eventually(async () => (await server.db.selectFrom('sales').select('id').where('id', '=', saleId).executeTakeFirst()) !== undefined, 20_000);
+    // Recorded at the till's price (the customer paid 9.00), the change flagged for a manager; nothing left on the till.
+    const recorded = await server.db.selectFrom('sales').select(['total', 'offline']).where('id', '=', saleId).executeTakeFirstOrThrow();
+    expect(recorded).toEqual({ total: 900, offline: false });
+    const flags = await server.db.selectFrom('sale_flags').select(['kind', 'till_price', 'server_price']).where('sale_id', '=', saleId).execute();
+    expect(flags).toEqual([{ kind: 'price_changed', till_price: 450, server_price: 500 }]);
+    await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 10_000 }).toBe('Online');
+    expect(await page.getByTestId('flagged').count()).toBe(0);
+
+    // The next sale is recorded, but its answer is lost (the connection drops): the till sends it
+    // again, marked, and the server answers the stored sale: once in PostgreSQL, no conflict on the till.
+    let lost = 0;
+    let firstAnswer = 0;
+    await page.route('**/api/v1/sales', async (route) => {
+      if (lost++ > 0) return route.continue();
+      firstAnswer = (await route.fetch()).status();
+      await route.abort('connectionreset');
+    });
+    await till.scan('4012345678901');
+    const second = await till.pay([{ kind: 'cash', amount: 500 }]);
+    await expect.poll(() => lost, { timeout: 20_000 }).toBeGreaterThan(1);
+    expect(firstAnswer).toBe(201);
+    await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 10_000 }).toBe('Online');
+    expect(await page.getByTestId('flagged').count()).toBe(0);
+    expect((await server.db.selectFrom('sales').select('total').where('id', '=', second).execute()).map((r) => r.total)).toEqual([500]);
+    await page.close();
   });
 });

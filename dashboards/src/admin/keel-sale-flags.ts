@@ -5,7 +5,7 @@ import { adminStyles } from './admin-styles.js';
 
 interface SaleFlag {
   id: number;
-  kind: 'price_changed' | 'product_retired' | 'stock_negative';
+  kind: 'price_changed' | 'product_retired' | 'stock_negative' | 'tax_changed';
   saleId: string;
   storeId: number;
   productId: number;
@@ -14,6 +14,8 @@ interface SaleFlag {
   tillPrice: number | null;
   serverPrice: number | null;
   onHandMilli: number | null;
+  tillTaxBp: number | null;
+  serverTaxBp: number | null;
   flaggedAt: string;
   occurredAt: string;
   registerId: string | null;
@@ -25,11 +27,15 @@ const KIND: Record<SaleFlag['kind'], string> = {
   price_changed: 'Price changed',
   product_retired: 'Product retired',
   stock_negative: 'Stock went negative',
+  tax_changed: 'Tax rate changed',
 };
 
+const rate = (bp: number | null) => (bp === null ? 'none' : `${bp / 100}%`);
+
 /**
- * Sales the tills took offline that the server accepted with a difference: the till's price beside
- * the server's, a product retired meanwhile, stock gone below zero. Newest first; for a manager.
+ * Sales the tills took offline (or sent again after a send that had no answer) that the server
+ * accepted with a difference: the till's price or tax rate beside the server's, a product retired
+ * meanwhile, stock gone below zero. Newest first; for a manager.
  */
 @customElement('keel-sale-flags')
 export class KeelSaleFlags extends LitElement {
@@ -66,6 +72,7 @@ export class KeelSaleFlags extends LitElement {
   #what(f: SaleFlag) {
     if (f.kind === 'stock_negative') return `on hand after the sale: ${(f.onHandMilli ?? 0) / 1000}`;
     if (f.kind === 'product_retired') return `sold at ${amount(f.tillPrice ?? 0)}`;
+    if (f.kind === 'tax_changed') return `till ${rate(f.tillTaxBp)} · now ${rate(f.serverTaxBp)}`;
     return `till ${amount(f.tillPrice ?? 0)} · now ${amount(f.serverPrice ?? 0)}`;
   }
 
@@ -73,15 +80,15 @@ export class KeelSaleFlags extends LitElement {
     return html`
       <section class="card" aria-labelledby="flags-title">
         <h2 id="flags-title">Offline sale conflicts</h2>
-        <p class="muted">Sales taken while a till could not reach the server are kept at the till's prices (the customer paid them).
-          Each difference found when they arrived is listed here.</p>
+        <p class="muted">Sales taken while a till could not reach the server, or sent again after a send that had no answer,
+          are kept at the till's prices and tax (the customer paid them). Each difference found when they arrived is listed here.</p>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
         ${this.rows?.length === 0 ? html`<p data-testid="no-flags">No conflicts.</p>` : nothing}
       </section>
       ${
         this.rows?.length
           ? html`<section class="card"><div class="scroll"><table data-testid="sale-flags">
-          <thead><tr><th>Sale time</th><th>Conflict</th><th>Product</th><th>Prices / stock</th><th>Till · cashier</th><th>Sale</th></tr></thead>
+          <thead><tr><th>Sale time</th><th>Conflict</th><th>Product</th><th>Prices / tax / stock</th><th>Till · cashier</th><th>Sale</th></tr></thead>
           <tbody>${this.rows.map(
             (f) => html`<tr>
               <td class="nowrap">${new Date(f.occurredAt).toLocaleString()}</td>

@@ -27,8 +27,9 @@ export class TerminalDriver {
     await this.page.keyboard.type(code);
     await this.page.keyboard.press('Enter');
     if (!expectAdded) return;
-    // The line is on screen before the next key: wait for it rather than race the render.
-    for (let i = 0; i < 100; i++) {
+    // The line is on screen before the next key: wait for it rather than race the render (up to 10 s:
+    // a loaded CI machine has taken over 2 s to answer a scan from the catalog worker).
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
       if ((await this.total()) !== before || (await this.page.getByTestId('cart-line').count()) !== lines) return;
       await this.page.waitForTimeout(20);
     }

@@ -30,6 +30,7 @@ export interface Database {
     on_hand_milli: number | null;
     till_tax_bp: number | null;
     server_tax_bp: number | null;
+    approval_bp: number | null;
     created_at: ColumnType<Date, never, never>;
   };
   sale_lines: SaleLineTable;
@@ -202,7 +203,7 @@ export interface SaleTable {
 }
 
 /** Why an offline sale was accepted with a difference a manager should look at. */
-export type SaleFlagKind = 'price_changed' | 'product_retired' | 'stock_negative' | 'tax_changed';
+export type SaleFlagKind = 'price_changed' | 'product_retired' | 'stock_negative' | 'tax_changed' | 'approval_missing';
 
 export interface CashSessionTable {
   id: string;

@@ -60,6 +60,7 @@ export async function writeSaleExtras(tx: Kysely<Database>, x: SaleExtras): Prom
           on_hand_milli: f.onHandMilli,
           till_tax_bp: f.tillTaxBp,
           server_tax_bp: f.serverTaxBp,
+          approval_bp: f.approvalBp,
         })),
       )
       .execute();

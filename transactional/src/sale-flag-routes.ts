@@ -15,7 +15,7 @@ const FlagQuery = Type.Object(
 
 /**
  * The conflicts sales were accepted with under the offline rule (a price or tax rate that changed,
- * a product retired, stock gone negative), newest first, for a manager to look at: each with the sale, the till, the cashier
+ * a product retired, stock gone negative, a manager's approval that never arrived), newest first, for a manager to look at: each with the sale, the till, the cashier
  * and the till's price beside the server's. Only stores the manager may see.
  */
 export const saleFlagRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (app, { db }) => {
@@ -43,6 +43,7 @@ export const saleFlagRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = asyn
           'f.on_hand_milli as onHandMilli',
           'f.till_tax_bp as tillTaxBp',
           'f.server_tax_bp as serverTaxBp',
+          'f.approval_bp as approvalBp',
           'f.created_at as flaggedAt',
           's.occurred_at as occurredAt',
           's.register_id as registerId',

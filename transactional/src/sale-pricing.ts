@@ -31,7 +31,7 @@ export interface LineOverride {
   readonly reductionBp: number;
 }
 
-const NO_DETAIL = { tillPrice: null, serverPrice: null, onHandMilli: null, tillTaxBp: null, serverTaxBp: null } as const;
+export const NO_DETAIL = { tillPrice: null, serverPrice: null, onHandMilli: null, tillTaxBp: null, serverTaxBp: null, approvalBp: null } as const;
 
 /**
  * The unit price of every line. Online the server's price wins: a till that sent another list

@@ -15,6 +15,8 @@ export interface SaleFlag {
   /** The tax rate the till applied and the server's when the sale arrived (tax_changed), basis points. */
   readonly tillTaxBp: number | null;
   readonly serverTaxBp: number | null;
+  /** The discount or price reduction that needed a manager's approval which never arrived (approval_missing; null for a refund). */
+  readonly approvalBp: number | null;
 }
 
 /** What the API answers for a sale, the same on the first post and on every replay. */
@@ -112,6 +114,7 @@ export async function loadSale(db: Kysely<Database>, id: string): Promise<{ resu
         onHandMilli: f.on_hand_milli,
         tillTaxBp: f.till_tax_bp,
         serverTaxBp: f.server_tax_bp,
+        approvalBp: f.approval_bp,
       })),
     },
   };

@@ -22,7 +22,7 @@ import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
 import { checkRefund, checkRefundAmounts } from './refund-check.js';
 import { type SaleExtras, writeSaleExtras } from './sale-extras.js';
-import { lineTax, type ProductForSale, priceLines, stockGoneNegative } from './sale-pricing.js';
+import { lineTax, NO_DETAIL, type ProductForSale, priceLines, stockGoneNegative } from './sale-pricing.js';
 import { findReplay, lineResult, type SaleFlag, type SaleResult } from './sale-result.js';
 import type { SignInLockout } from './sign-in-lockout.js';
 
@@ -97,12 +97,33 @@ export async function recordSale(
   }
   // A refund needs the refund permission, or a manager's username and PIN entered at the till.
   const isRefund = req.refund !== undefined || req.lines.some((l) => l.quantityMilli < 0);
+  // Under the offline rule the customer has left: an approval the sale needed that never arrived
+  // (PINs are never journaled; a till reloaded before its retry) is flagged for a manager, per line.
+  const approvalFlags: SaleFlag[] = [];
+  const approvalMissing = (lines: ReadonlyArray<{ productId: number; approvalBp: number | null; tillPrice?: number; serverPrice?: number }>) => {
+    for (const l of lines) {
+      if (approvalFlags.some((f) => f.productId === l.productId)) continue;
+      approvalFlags.push({
+        ...NO_DETAIL,
+        kind: 'approval_missing',
+        productId: l.productId,
+        approvalBp: l.approvalBp,
+        tillPrice: l.tillPrice ?? null,
+        serverPrice: l.serverPrice ?? null,
+      });
+    }
+  };
   let refundApprover: Principal | undefined;
   if (isRefund && !can(principal, 'sales.refund')) {
-    if (!approval) throw new Problem('sale.refund_not_permitted');
-    refundApprover = await audited(() => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'refund', storeId: req.storeId, cashier: principal }), {
-      refundOf: req.refund?.of ?? null,
-    });
+    if (approval) {
+      refundApprover = await audited(() => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'refund', storeId: req.storeId, cashier: principal }), {
+        refundOf: req.refund?.of ?? null,
+      });
+    } else if (offlineRule) {
+      approvalMissing(req.lines.filter((l) => l.quantityMilli < 0).map((l) => ({ productId: l.productId, approvalBp: null })));
+    } else {
+      throw new Problem('sale.refund_not_permitted');
+    }
   }
   const refund = await checkRefund(deps.db, req);
   const byId = new Map(found.filter((p) => p.id !== null).map((p) => [p.id, p]));
@@ -146,14 +167,19 @@ export async function recordSale(
   let approver: Principal | undefined;
   if (discount.over) {
     const detail = { discountBp: discount.largestBp, limitBp: principal.maxDiscountBp, discount: totals.discount, storeId: req.storeId };
-    if (!approval) {
+    if (!approval && offlineRule) {
+      approvalMissing(
+        req.lines.filter((_, i) => (totals.lines[i]?.discount ?? 0) > 0).map((l) => ({ productId: l.productId, approvalBp: discount.largestBp })),
+      );
+    } else if (!approval) {
       await deps.audit({ actor: principal.id, action: 'sale.discount_refused', subject: req.id, detail, requestId });
       throw new Problem('sale.approval_required', `a ${discount.largestBp / 100}% discount is over your ${principal.maxDiscountBp / 100}% limit`, detail);
+    } else {
+      approver = await audited(
+        () => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'discount', storeId: req.storeId, cashier: principal, neededBp: discount.largestBp }),
+        detail,
+      );
     }
-    approver = await audited(
-      () => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'discount', storeId: req.storeId, cashier: principal, neededBp: discount.largestBp }),
-      detail,
-    );
   }
   // A price override: by a cashier who may override prices, within their limit; else a manager's approval.
   const overrideBp = Math.max(0, ...priced.overrides.map((o) => o.reductionBp));
@@ -161,20 +187,23 @@ export async function recordSale(
   let overrideApprover: Principal | undefined;
   if (priced.overrides.length > 0 && (!mayOverride || overrideBp > principal.maxDiscountBp)) {
     const detail = { overrides: priced.overrides, limitBp: principal.maxDiscountBp, permitted: mayOverride, storeId: req.storeId };
-    if (!approval) {
+    if (!approval && offlineRule) {
+      approvalMissing(priced.overrides.map((o) => ({ productId: o.productId, approvalBp: o.reductionBp, tillPrice: o.unitPrice, serverPrice: o.listPrice })));
+    } else if (!approval) {
       await deps.audit({ actor: principal.id, action: 'sale.override_refused', subject: req.id, detail, requestId });
       throw new Problem(
         'sale.override_approval_required',
         `a price override ${mayOverride ? `of ${overrideBp / 100}% is over your limit` : 'is not in your role'}`,
         detail,
       );
+    } else {
+      overrideApprover = await audited(
+        () => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'price_override', storeId: req.storeId, cashier: principal, neededBp: overrideBp }),
+        detail,
+      );
     }
-    overrideApprover = await audited(
-      () => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'price_override', storeId: req.storeId, cashier: principal, neededBp: overrideBp }),
-      detail,
-    );
   }
-  const flags = offlineRule ? [...priced.flags, ...taxFlags, ...(await stockGoneNegative(deps.db, req.storeId, req.lines))] : [];
+  const flags = offlineRule ? [...priced.flags, ...taxFlags, ...approvalFlags, ...(await stockGoneNegative(deps.db, req.storeId, req.lines))] : [];
   const settled = settleTenders(totals.total, req.tenders);
   if (!settled.ok) throw new Problem('sale.tender_invalid', settled.reason);
 

@@ -196,9 +196,36 @@ describe('offline sales', () => {
     expect(recorded).toMatchObject({ total: 1700, offline: true });
     expect(recorded.flags).toEqual(
       expect.arrayContaining([
-        { kind: 'price_changed', productId: ids.TEA, tillPrice: 1000, serverPrice: 1100, onHandMilli: null, tillTaxBp: null, serverTaxBp: null },
-        { kind: 'product_retired', productId: ids.OLD, tillPrice: 300, serverPrice: 300, onHandMilli: null, tillTaxBp: null, serverTaxBp: null },
-        { kind: 'stock_negative', productId: ids.KEPT, tillPrice: null, serverPrice: null, onHandMilli: -1000, tillTaxBp: null, serverTaxBp: null },
+        {
+          kind: 'price_changed',
+          productId: ids.TEA,
+          tillPrice: 1000,
+          serverPrice: 1100,
+          onHandMilli: null,
+          tillTaxBp: null,
+          serverTaxBp: null,
+          approvalBp: null,
+        },
+        {
+          kind: 'product_retired',
+          productId: ids.OLD,
+          tillPrice: 300,
+          serverPrice: 300,
+          onHandMilli: null,
+          tillTaxBp: null,
+          serverTaxBp: null,
+          approvalBp: null,
+        },
+        {
+          kind: 'stock_negative',
+          productId: ids.KEPT,
+          tillPrice: null,
+          serverPrice: null,
+          onHandMilli: -1000,
+          tillTaxBp: null,
+          serverTaxBp: null,
+          approvalBp: null,
+        },
       ]),
     );
     expect(recorded.flags.length).toBe(3);
@@ -257,7 +284,7 @@ describe('a sale sent again after its first send had no answer', () => {
     const recorded = await res.json();
     expect(recorded).toMatchObject({ total: 1000, offline: false, replayed: false });
     expect(recorded.flags).toEqual([
-      { kind: 'price_changed', productId: soap, tillPrice: 500, serverPrice: 550, onHandMilli: null, tillTaxBp: null, serverTaxBp: null },
+      { kind: 'price_changed', productId: soap, tillPrice: 500, serverPrice: 550, onHandMilli: null, tillTaxBp: null, serverTaxBp: null, approvalBp: null },
     ]);
     // Sent again (marked or not): the same sale, recorded once, flagged once.
     for (const body of [{ ...taken, deferred: true }, taken]) {
@@ -296,6 +323,46 @@ describe('a sale sent again after its first send had no answer', () => {
       'till.required',
     );
   });
+
+  it("is accepted and flagged when the manager's approval it needed never arrived (PINs are not journaled)", async () => {
+    const jam = await product('PLUM-JAM', 500);
+    // A 50% line discount (the cashier's limit is 10%) and an override from 500 to 300 (a cashier may not override).
+    const lines = [
+      { productId: jam, quantityMilli: 1000, unitPrice: 500, discount: { kind: 'percent', basisPoints: 5000 } },
+      { productId: ids.TEA, quantityMilli: 1000, unitPrice: 1100, priceOverride: { unitPrice: 300, reason: 'Damaged item' } },
+    ];
+    const taken = sale(lines, 550, { registerId: 'till-x' });
+    // Sent online without the approval, it is refused, as before...
+    await problem(await cashier.post('/api/v1/sales', taken), 403, 'sale.approval_required');
+    // ...but the till's retry after a reload (the PIN is gone) is recorded, each line flagged for a manager.
+    const res = await cashier.post('/api/v1/sales', { ...taken, deferred: true });
+    const recorded = await res.json();
+    expect([res.status, recorded.code]).toEqual([201, undefined]);
+    expect(recorded.total).toBe(550);
+    const missing = recorded.flags.filter((f: { kind: string }) => f.kind === 'approval_missing');
+    expect(missing).toEqual([
+      { kind: 'approval_missing', productId: jam, approvalBp: 5000, tillPrice: null, serverPrice: null, onHandMilli: null, tillTaxBp: null, serverTaxBp: null },
+      {
+        kind: 'approval_missing',
+        productId: ids.TEA,
+        approvalBp: 7273,
+        tillPrice: 300,
+        serverPrice: 1100,
+        onHandMilli: null,
+        tillTaxBp: null,
+        serverTaxBp: null,
+      },
+    ]);
+    const list = await (await owner.get('/api/v1/sale-flags')).json();
+    expect(list.items.filter((f: { saleId: string }) => f.saleId === taken.id).map((f: { kind: string; sku: string }) => [f.kind, f.sku])).toEqual(
+      expect.arrayContaining([
+        ['approval_missing', 'PLUM-JAM'],
+        ['approval_missing', 'TEA'],
+      ]),
+    );
+    const audit = await server.db.selectFrom('audit_log').select(['action']).where('subject', '=', taken.id).execute();
+    expect(audit.map((a) => a.action)).toContain('sale.sync_conflict');
+  });
 });
 
 describe('a tax rate changed between the offline sale and its sync', () => {
@@ -328,7 +395,7 @@ describe('a tax rate changed between the offline sale and its sync', () => {
     expect(recorded).toMatchObject({ total: 1291, offline: true });
     expect(recorded.lines[0]).toMatchObject({ productId: lamp, net: 1000, tax: 80, total: 1080 });
     expect(recorded.flags).toEqual([
-      { kind: 'tax_changed', productId: lamp, tillPrice: null, serverPrice: null, onHandMilli: null, tillTaxBp: 800, serverTaxBp: 900 },
+      { kind: 'tax_changed', productId: lamp, tillPrice: null, serverPrice: null, onHandMilli: null, tillTaxBp: 800, serverTaxBp: 900, approvalBp: null },
     ]);
     const row = await server.db
       .selectFrom('sale_lines')

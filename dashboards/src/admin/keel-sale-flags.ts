@@ -5,7 +5,7 @@ import { adminStyles } from './admin-styles.js';
 
 interface SaleFlag {
   id: number;
-  kind: 'price_changed' | 'product_retired' | 'stock_negative' | 'tax_changed';
+  kind: 'price_changed' | 'product_retired' | 'stock_negative' | 'tax_changed' | 'approval_missing';
   saleId: string;
   storeId: number;
   productId: number;
@@ -16,6 +16,7 @@ interface SaleFlag {
   onHandMilli: number | null;
   tillTaxBp: number | null;
   serverTaxBp: number | null;
+  approvalBp: number | null;
   flaggedAt: string;
   occurredAt: string;
   registerId: string | null;
@@ -28,6 +29,7 @@ const KIND: Record<SaleFlag['kind'], string> = {
   product_retired: 'Product retired',
   stock_negative: 'Stock went negative',
   tax_changed: 'Tax rate changed',
+  approval_missing: 'Manager approval missing',
 };
 
 const rate = (bp: number | null) => (bp === null ? 'none' : `${bp / 100}%`);
@@ -35,7 +37,7 @@ const rate = (bp: number | null) => (bp === null ? 'none' : `${bp / 100}%`);
 /**
  * Sales the tills took offline (or sent again after a send that had no answer) that the server
  * accepted with a difference: the till's price or tax rate beside the server's, a product retired
- * meanwhile, stock gone below zero. Newest first; for a manager.
+ * meanwhile, stock gone below zero, a manager's approval that never arrived. Newest first; for a manager.
  */
 @customElement('keel-sale-flags')
 export class KeelSaleFlags extends LitElement {
@@ -73,6 +75,11 @@ export class KeelSaleFlags extends LitElement {
     if (f.kind === 'stock_negative') return `on hand after the sale: ${(f.onHandMilli ?? 0) / 1000}`;
     if (f.kind === 'product_retired') return `sold at ${amount(f.tillPrice ?? 0)}`;
     if (f.kind === 'tax_changed') return `till ${rate(f.tillTaxBp)} · now ${rate(f.serverTaxBp)}`;
+    if (f.kind === 'approval_missing') {
+      if (f.approvalBp === null) return 'refund without approval';
+      const price = f.tillPrice !== null && f.serverPrice !== null ? ` (${amount(f.tillPrice)} · list ${amount(f.serverPrice)})` : '';
+      return `${rate(f.approvalBp)} off, not approved${price}`;
+    }
     return `till ${amount(f.tillPrice ?? 0)} · now ${amount(f.serverPrice ?? 0)}`;
   }
 

@@ -212,6 +212,17 @@ describe('/terminal: price override, customer and note', () => {
       expectedTotal: 149,
     };
     expect((await cashier.post('/api/v1/sales', taxed)).status).toBe(201);
+    // A retry whose manager approval was lost in a reload: a 30% discount over the cashier's 10% limit.
+    const unapproved = {
+      ...offline,
+      id: randomUUID(),
+      offline: undefined,
+      deferred: true,
+      lines: [{ productId: ids.MILK, quantityMilli: 1000, unitPrice: 159, discount: { kind: 'percent', basisPoints: 3000 } }],
+      tenders: [{ kind: 'cash', amount: 111 }],
+      expectedTotal: 111,
+    };
+    expect((await cashier.post('/api/v1/sales', unapproved)).status).toBe(201);
 
     for (const [name, viewport] of [
       ['desktop', { width: 1280, height: 800 }],
@@ -230,6 +241,8 @@ describe('/terminal: price override, customer and note', () => {
       expect(text).toMatch(/till 1\.49 · now 1\.59/);
       expect(text).toContain('Tax rate changed');
       expect(text).toContain('till 7% · now 5.5%');
+      expect(text).toContain('Manager approval missing');
+      expect(text).toMatch(/30(\.\d+)?% off, not approved/);
       expect(text).toContain(CASHIER.name);
       await shot(page, `admin-sale-conflicts-${name}.png`);
       expect(await fits(page)).toBeLessThanOrEqual(viewport.width);

@@ -18,4 +18,8 @@ export interface OpenResult {
   /** Download and store (or read back), then parse and index, in milliseconds. */
   readonly loadMs: number;
   readonly indexMs: number;
+  /** 'stored' when the search index was read back from storage, 'built' when it was built (and stored). */
+  readonly index: 'stored' | 'built';
+  /** Delta files kept beside the snapshot (merged into one past a few). */
+  readonly deltaFiles: number;
 }

@@ -1,4 +1,4 @@
-import type { Table } from 'apache-arrow';
+import type { Table, Vector } from 'apache-arrow';
 
 /** A product as the terminal sells it, read from the offline catalog. */
 export interface CatalogProduct {
@@ -215,6 +215,7 @@ function buildParts(table: Table): IndexParts {
  */
 export class CatalogIndex {
   readonly #table: Table;
+  readonly #cols: Columns;
   readonly #parts: IndexParts;
   readonly #codes: NumericCodeTable;
   readonly #overlaySkus = new Map<string, number>();
@@ -225,6 +226,7 @@ export class CatalogIndex {
 
   constructor(table: Table, parts: IndexParts = buildParts(table)) {
     this.#table = table;
+    this.#cols = columnsOf(table);
     this.#parts = parts;
     this.#codes = new NumericCodeTable(0, { keys: parts.codeKeys, rows: parts.codeRows });
     this.#marks = new Uint8Array(table.numRows);
@@ -361,13 +363,14 @@ export class CatalogIndex {
   }
 
   #row(r: number): CatalogProduct {
-    return rowOf(this.#table, r);
+    return rowOf(this.#cols, r);
   }
 
   /** Apply a delta: each product in it replaces (or adds) the one with its id. */
   applyDelta(delta: Table): number {
+    const cols = columnsOf(delta);
     for (let r = 0; r < delta.numRows; r++) {
-      const p = rowOf(delta, r);
+      const p = rowOf(cols, r);
       const old = this.#overlay.get(p.id);
       if (old) {
         for (const c of old.barcodes) this.#overlayCodes.delete(c);
@@ -415,7 +418,7 @@ export class CatalogIndex {
     }
     const skuRows = this.#parts.skuRows;
     const mask = skuRows.length - 1;
-    const skus = this.#table.getChild('sku');
+    const skus = this.#cols.sku;
     for (let slot = hashText(key) & mask; (skuRows[slot] as number) !== -1; slot = (slot + 1) & mask) {
       const r = skuRows[slot] as number;
       if (!this.#hidden.has(r) && String(skus?.get(r) ?? '').toLowerCase() === key) return this.#row(r);
@@ -488,8 +491,9 @@ export class CatalogIndex {
         marks[r] = 0;
       }
       const first = terms[0] as string;
+      const names = this.#cols.name;
       const scored = hits.slice(0, 1000).map((r) => {
-        const name = String(this.#table.getChild('name')?.get(r) ?? '').toLowerCase();
+        const name = String(names?.get(r) ?? '').toLowerCase();
         return { r, score: (name.startsWith(first) ? 0 : 1000) + name.length };
       });
       scored.sort((a, b) => a.score - b.score);
@@ -503,17 +507,40 @@ export class CatalogIndex {
   }
 }
 
+/** A snapshot's (or delta's) columns, looked up once: `Table.getChild` assembles a new vector each call. */
+interface Columns {
+  readonly id: Vector | null;
+  readonly sku: Vector | null;
+  readonly name: Vector | null;
+  readonly price: Vector | null;
+  readonly taxClass: Vector | null;
+  readonly active: Vector | null;
+  readonly weighed: Vector | null;
+  readonly barcodes: Vector | null;
+}
+
+const columnsOf = (t: Table): Columns => ({
+  id: t.getChild('id'),
+  sku: t.getChild('sku'),
+  name: t.getChild('name'),
+  price: t.getChild('price'),
+  taxClass: t.getChild('tax_class'),
+  active: t.getChild('active'),
+  weighed: t.getChild('weighed'),
+  barcodes: t.getChild('barcodes'),
+});
+
 /** Row `r` of a snapshot or delta as a product. */
-function rowOf(t: Table, r: number): CatalogProduct {
-  const codes = (t.getChild('barcodes')?.get(r) as string | null) ?? '';
+function rowOf(c: Columns, r: number): CatalogProduct {
+  const codes = (c.barcodes?.get(r) as string | null) ?? '';
   return {
-    id: t.getChild('id')?.get(r) as number,
-    sku: t.getChild('sku')?.get(r) as string,
-    name: t.getChild('name')?.get(r) as string,
-    price: Number(t.getChild('price')?.get(r) as bigint),
-    taxClass: t.getChild('tax_class')?.get(r) as string,
-    active: t.getChild('active')?.get(r) as boolean,
-    weighed: t.getChild('weighed')?.get(r) as boolean,
+    id: c.id?.get(r) as number,
+    sku: c.sku?.get(r) as string,
+    name: c.name?.get(r) as string,
+    price: Number(c.price?.get(r) as bigint),
+    taxClass: c.taxClass?.get(r) as string,
+    active: c.active?.get(r) as boolean,
+    weighed: c.weighed?.get(r) as boolean,
     barcodes: codes ? codes.split('|') : [],
   };
 }

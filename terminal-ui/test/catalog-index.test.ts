@@ -77,7 +77,8 @@ describe('offline catalog index, stored and read back', () => {
     const table = tableFromIPC(bytes);
     expect(CatalogIndex.restore(table, bufferOf(stored), key)).toBeDefined();
     const damaged = stored.slice();
-    damaged[Math.floor(damaged.length / 2)] ^= 0x40;
+    const middle = Math.floor(damaged.length / 2);
+    damaged[middle] = (damaged[middle] as number) ^ 0x40;
     expect(CatalogIndex.restore(table, damaged.buffer, key)).toBeUndefined();
     expect(CatalogIndex.restore(table, bufferOf(stored.subarray(0, stored.length - 64)), key)).toBeUndefined();
     expect(CatalogIndex.restore(table, bufferOf(stored), { version: 10, snapshotBytes: bytes.byteLength })).toBeUndefined();

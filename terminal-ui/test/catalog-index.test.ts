@@ -5,9 +5,9 @@ import { CatalogIndex } from '../src/catalog-index.js';
 const WORDS = ['Organic', 'Whole', 'Milk', 'Butter', 'Sourdough', 'Lager', 'Nordic', 'Gold', 'Pineapple', 'Crème', 'Brûlée', 'Coffee', 'Beans'];
 
 /** A snapshot like the server's: `n` products, ids from `firstId` spaced by `step`, one or two barcodes. */
-function snapshot(n: number, firstId = 1, step = 1): Uint8Array {
+function snapshot(n: number, firstId = 1, step = 1, words = WORDS): Uint8Array {
   const ids = Int32Array.from({ length: n }, (_, i) => firstId + i * step);
-  const names = Array.from({ length: n }, (_, i) => `${WORDS[i % 13]} ${WORDS[Math.floor(i / 13) % 13]} ${WORDS[Math.floor(i / 169) % 13]} ${i}`);
+  const names = Array.from({ length: n }, (_, i) => `${words[i % 13]} ${words[Math.floor(i / 13) % 13]} ${words[Math.floor(i / 169) % 13]} ${i}`);
   const barcodes = Array.from({ length: n }, (_, i) => (i % 10 === 0 ? `${4000000000000 + i}|CODE-${i}` : String(4000000000000 + i)));
   const table = new Table({
     id: makeVector(ids),
@@ -69,6 +69,21 @@ describe('offline catalog index, stored and read back', () => {
       expect(answers(restored as CatalogIndex, n, 5, step)).toEqual(expected);
     });
   }
+
+  it('reads plain-ASCII names chunk by chunk to the same answers as one chunk', () => {
+    const ascii = WORDS.map((w) => w.normalize('NFD').replace(/[^A-Za-z]/g, ''));
+    const whole = tableFromIPC(snapshot(3000, 1, 1, ascii));
+    const chunked = tableFromIPC(snapshot(1000, 1, 1, ascii))
+      .concat(tableFromIPC(snapshot(3000, 1, 1, ascii)).slice(1000, 2000))
+      .concat(tableFromIPC(snapshot(3000, 1, 1, ascii)).slice(2000));
+    expect(chunked.batches.length).toBe(3);
+    const expected = answers(new CatalogIndex(whole), 3000, 1, 1);
+    expect(answers(new CatalogIndex(chunked), 3000, 1, 1)).toEqual(expected);
+    const hits = new CatalogIndex(chunked).search('nordic gold', 50);
+    expect(hits.length).toBeGreaterThan(0);
+    for (const p of hits) expect(p.name.toLowerCase().split(' ')).toEqual(expect.arrayContaining(['nordic']));
+    for (const p of hits) expect(p.name.toLowerCase()).toMatch(/\bgold/);
+  });
 
   it('refuses a stored index that is damaged, cut short, or made for another snapshot', () => {
     const bytes = snapshot(2000);

@@ -49,6 +49,8 @@ class NumericCodeTable {
 }
 
 const NUMERIC = /^\d{1,15}$/;
+/** Hits ranked per search (in index order): the rest of a very common word's rows are not looked at. */
+const RANKED = 1000;
 
 /** FNV-1a over a string: the slot of a SKU in the SKU table. */
 function hashText(text: string): number {
@@ -268,6 +270,8 @@ export class CatalogIndex {
   readonly #codes: NumericCodeTable;
   readonly #overlaySkus = new Map<string, number>();
   readonly #hidden = new Set<number>();
+  /** The same rows as `#hidden`, one byte a row (a search checks every hit), allocated by the first delta. */
+  #hiddenRows: Uint8Array | undefined;
   readonly #overlay = new Map<number, CatalogProduct>();
   readonly #overlayCodes = new Map<string, number>();
   #marks: Uint8Array;
@@ -470,7 +474,11 @@ export class CatalogIndex {
         this.#overlaySkus.delete(old.sku.toLowerCase());
       }
       const baseRow = this.#rowOf(p.id);
-      if (baseRow >= 0) this.#hidden.add(baseRow);
+      if (baseRow >= 0) {
+        this.#hidden.add(baseRow);
+        this.#hiddenRows ??= new Uint8Array(this.#table.numRows);
+        this.#hiddenRows[baseRow] = 1;
+      }
       this.#overlay.set(p.id, p);
       for (const c of p.barcodes) this.#overlayCodes.set(c, p.id);
       this.#overlaySkus.set(p.sku.toLowerCase(), p.id);
@@ -561,31 +569,66 @@ export class CatalogIndex {
     });
     const results: CatalogProduct[] = [];
     if (lists.every((l) => l.length > 0)) {
-      // Count, per row, how many terms it matched; rows reaching every term are hits.
+      // Count, per row, how many terms it matched; rows reaching every term are hits. The term with
+      // the fewest rows goes first (its rows are the candidates); a later term whose lists are long
+      // next to the candidates is checked by binary search in its (sorted) lists instead of a scan.
+      const { postingStarts, postingRows } = this.#parts;
+      const rowsOf = (wordIds: number[]) => wordIds.reduce((n, wid) => n + (postingStarts[wid + 1] as number) - (postingStarts[wid] as number), 0);
+      const sizes = lists.map(rowsOf);
+      // Hits keep the order they had when the first term led (ascending rows for a one-word first term).
+      const reorder = (lists[0] as number[]).length === 1;
+      const order = lists.map((_, i) => i);
+      if (reorder) order.sort((a, b) => (sizes[a] as number) - (sizes[b] as number));
       const marks = this.#marks;
       const touched: number[] = [];
-      lists.forEach((wordIds, ti) => {
-        const { postingStarts, postingRows } = this.#parts;
-        for (const wid of wordIds) {
+      order.forEach((term, ti) => {
+        const wordIds = lists[term] as number[];
+        if (ti > 0 && touched.length * wordIds.length * 24 < (sizes[term] as number)) {
+          for (const r of touched) {
+            if (marks[r] !== ti) continue;
+            for (const wid of wordIds) {
+              let lo = postingStarts[wid] as number;
+              let hi = postingStarts[wid + 1] as number;
+              while (lo < hi) {
+                const mid = (lo + hi) >>> 1;
+                if ((postingRows[mid] as number) < r) lo = mid + 1;
+                else hi = mid;
+              }
+              if (postingRows[lo] === r && lo < (postingStarts[wid + 1] as number)) {
+                marks[r] = ti + 1;
+                break;
+              }
+            }
+          }
+          return;
+        }
+        // One term: only the first RANKED rows shown are ranked, so the scan stops there.
+        const single = lists.length === 1;
+        const hidden = this.#hiddenRows;
+        let shown = 0;
+        scan: for (const wid of wordIds) {
           const end = postingStarts[wid + 1] as number;
           for (let k = postingStarts[wid] as number; k < end; k++) {
             const r = postingRows[k] as number;
             if (marks[r] === ti) {
               marks[r] = ti + 1;
               if (ti === 0) touched.push(r);
+              if (single && !hidden?.[r] && ++shown >= RANKED) break scan;
             }
           }
         }
       });
       const need = terms.length;
       const hits: number[] = [];
+      const hidden = this.#hiddenRows;
       for (const r of touched) {
-        if (marks[r] === need && !this.#hidden.has(r)) hits.push(r);
+        if (marks[r] === need && !hidden?.[r]) hits.push(r);
         marks[r] = 0;
       }
+      if (reorder && order[0] !== 0) hits.sort((a, b) => a - b);
       const first = terms[0] as string;
       const firstBytes = /^[a-z0-9]*$/.test(first) ? new TextEncoder().encode(first) : undefined;
-      const scored = hits.slice(0, 1000).map((r) => ({ r, score: this.#nameScore(r, first, firstBytes) }));
+      const scored = hits.slice(0, RANKED).map((r) => ({ r, score: this.#nameScore(r, first, firstBytes) }));
       scored.sort((a, b) => a.score - b.score);
       for (const s of scored.slice(0, limit)) results.push(this.#row(s.r));
     }

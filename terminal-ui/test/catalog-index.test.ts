@@ -113,5 +113,10 @@ describe('offline catalog index, stored and read back', () => {
     expect(index.size).toBe(500);
     expect(index.changed().map((p) => p.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect([...index.products()].length).toBe(500);
+    // A changed product is found once, as changed: its snapshot row is hidden from searches too.
+    const found = index.search('organic', 50).map((p) => p.id);
+    expect(found).toContain(1);
+    expect(new Set(found).size).toBe(found.length);
+    expect(index.search('organic whole', 50).filter((p) => p.id === 2)).toHaveLength(1);
   });
 });

@@ -150,7 +150,7 @@ function sequentialText(vector: Vector | null, lower: boolean): (r: number) => s
 }
 
 /** Build the index's arrays from a snapshot: one pass over the rows, postings in two passes (count, then fill). */
-function buildParts(table: Table): IndexParts {
+function* buildSteps(table: Table): Generator<void, IndexParts> {
   const n = table.numRows;
   const codes = new NumericCodeTable(n);
   const otherCodes = new Map<string, number>();
@@ -186,6 +186,7 @@ function buildParts(table: Table): IndexParts {
   let counts = new Int32Array(1024);
   const seen: number[] = [];
   for (let r = 0; r < n; r++) {
+    if ((r & 0xffff) === 0xffff) yield;
     const code = barcodeOf(r);
     if (code) {
       for (const c of code.split('|')) {
@@ -236,6 +237,7 @@ function buildParts(table: Table): IndexParts {
   const postingRows = new Int32Array(used);
   const fill = postingStarts.slice(0, byId.length);
   for (let r = 0; r < n; r++) {
+    if ((r & 0xffff) === 0xffff) yield;
     for (let k = rowStarts[r] as number; k < (rowStarts[r + 1] as number); k++) {
       const at = rank[rowWords[k] as number] as number;
       postingRows[fill[at] as number] = r;
@@ -253,6 +255,15 @@ function buildParts(table: Table): IndexParts {
     vocabulary: order.map((i) => byId[i] as string),
     otherCodes,
   };
+}
+
+/** Build the index's arrays in one go. */
+function buildParts(table: Table): IndexParts {
+  const steps = buildSteps(table);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
 
 /**
@@ -285,6 +296,16 @@ export class CatalogIndex {
     this.#parts = parts;
     this.#codes = new NumericCodeTable(0, { keys: parts.codeKeys, rows: parts.codeRows });
     this.#marks = new Uint8Array(table.numRows);
+  }
+
+  /** Build in slices of 65,536 rows, calling `pause` between them (a server keeps answering meanwhile). */
+  static async build(table: Table, pause: () => Promise<void>): Promise<CatalogIndex> {
+    const steps = buildSteps(table);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return new CatalogIndex(table, step.value);
+      await pause();
+    }
   }
 
   /**

@@ -104,6 +104,14 @@ async function open(url: string, extra: Record<string, string> = {}): Promise<Op
     meta = { version, snapshot: file, snapshotVersion: version, deltas: [] };
     await writeFile(dir, 'meta.json', JSON.stringify(meta));
     snapshot = await readFile(dir, file);
+    // The server's index for this snapshot saves building one here; it is checked like a stored one.
+    try {
+      const res = await fetch(`${baseUrl}/api/v1/catalog/snapshot/index?version=${version}`, { headers, cache: 'no-store' });
+      if (res.ok && res.body && res.headers.get('x-catalog-version') === String(version)) await writeFile(dir, indexName(meta), res.body);
+      else await res.body?.cancel();
+    } catch {
+      // Not there: built below.
+    }
   }
   const t1 = performance.now();
   const bytes = snapshot as ArrayBuffer;
@@ -127,7 +135,7 @@ async function open(url: string, extra: Record<string, string> = {}): Promise<Op
     products: index.size,
     loadMs: t1 - t0,
     indexMs: t2 - t1,
-    index: opened.stored && !folded ? 'stored' : 'built',
+    index: folded || !opened.stored ? 'built' : source === 'downloaded' ? 'downloaded' : 'stored',
     deltaFiles: meta.deltas.length,
   };
 }

@@ -35,6 +35,7 @@ const ExportQuery = Type.Object(
 );
 const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', arrow: 'application/vnd.apache.arrow.stream', parquet: 'application/vnd.apache.parquet' } as const;
 const SnapshotQuery = Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false });
+const IndexQuery = Type.Object({ version: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
 
 const FILE_TYPES = ['text/csv', 'application/octet-stream', 'application/vnd.apache.arrow.stream', 'application/vnd.apache.arrow.file'];
 
@@ -111,6 +112,17 @@ export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database>; snaps
       }
       reply.type(EXPORT_TYPES[format]).header('content-disposition', `attachment; filename="keel-${kind}.${format}"`);
       return reply.send(Readable.from(exportData(db, kind, format)));
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof IndexQuery> }>(
+    '/api/v1/catalog/snapshot/index',
+    { schema: { querystring: IndexQuery }, config: { permission: 'catalog.read' } },
+    async (request, reply) => {
+      const prepared = await snapshots?.index(request.query.version);
+      if (!prepared) throw new Problem('catalog.index_unavailable', `no prepared index for catalog version ${request.query.version}`);
+      reply.type('application/octet-stream').header('x-catalog-version', String(prepared.version)).header('content-length', String(prepared.bytes));
+      return reply.send(createReadStream(prepared.file));
     },
   );
 

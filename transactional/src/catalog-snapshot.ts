@@ -1,9 +1,10 @@
 import { createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Bool, Int32, makeData, makeVector, Utf8, type Vector } from 'apache-arrow';
+import { CatalogIndex } from '@keel/terminal-ui/catalog-index';
+import { Bool, Int32, makeData, makeVector, tableFromIPC, Utf8, type Vector } from 'apache-arrow';
 import { type Kysely, sql } from 'kysely';
 import { arrowIpcStream } from './arrow-ipc-stream.js';
 import type { Database } from './database.js';
@@ -110,6 +111,13 @@ export interface PreparedSnapshot {
   readonly bytes: number;
 }
 
+/** The terminals' search index for a prepared snapshot (terminal-ui's `CatalogIndex`, serialized). */
+export interface PreparedIndex {
+  readonly version: number;
+  readonly file: string;
+  readonly bytes: number;
+}
+
 /** How many products may have changed since the prepared file before a new one is built (deltas cover fewer). */
 export const SNAPSHOT_STALE_AFTER = 5000;
 
@@ -127,6 +135,7 @@ export class PreparedSnapshots {
   readonly #staleAfter: number;
   #current: PreparedSnapshot | undefined;
   #building: Promise<PreparedSnapshot> | undefined;
+  #index: { version: number; ready: Promise<PreparedIndex | undefined> } | undefined;
 
   constructor(db: Kysely<Database>, dir: string, staleAfter = SNAPSHOT_STALE_AFTER) {
     this.#db = db;
@@ -148,6 +157,15 @@ export class PreparedSnapshots {
     return this.#building;
   }
 
+  /**
+   * The search index of prepared snapshot `version`, built beside it (a till downloads it instead of
+   * building its own); waits while it is being built, undefined when that snapshot is not the current one.
+   */
+  async index(version: number): Promise<PreparedIndex | undefined> {
+    const i = this.#index;
+    return i && i.version === version ? i.ready : undefined;
+  }
+
   async #changedSince(version: number): Promise<number> {
     const r = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM (SELECT 1 FROM products WHERE catalog_seq > ${version} LIMIT ${this.#staleAfter}) changed`.execute(this.#db);
@@ -166,8 +184,25 @@ export class PreparedSnapshots {
     }
     const prepared = { version, file, bytes: statSync(file).size };
     this.#current = prepared;
+    this.#index = { version, ready: this.#buildIndex(prepared).catch(() => undefined) };
     // Older files go (a download still reading one keeps its open file until it ends).
     for (const name of readdirSync(this.#dir)) if (path.join(this.#dir, name) !== file) rmSync(path.join(this.#dir, name), { force: true });
     return prepared;
+  }
+
+  /** Build the index in slices of rows with the event loop free between them; the till checks it on arrival. */
+  async #buildIndex(prepared: PreparedSnapshot): Promise<PreparedIndex | undefined> {
+    const table = tableFromIPC(await readFile(prepared.file));
+    const index = await CatalogIndex.build(table, () => new Promise((resolve) => setImmediate(resolve)));
+    const body = index.serialize({ version: prepared.version, snapshotBytes: prepared.bytes });
+    const file = path.join(this.#dir, `index-${prepared.version}.bin`);
+    const partial = `${file}.${process.pid}.partial`;
+    await writeFile(partial, body);
+    await rename(partial, file);
+    if (this.#current?.version !== prepared.version) {
+      rmSync(file, { force: true });
+      return undefined;
+    }
+    return { version: prepared.version, file, bytes: body.byteLength };
   }
 }

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CatalogIndex } from '@keel/terminal-ui/catalog-index';
 import { type Table, tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCatalog } from '../src/catalog-import.js';
@@ -56,9 +57,20 @@ describe('catalog snapshot for terminals', () => {
     const first = await download();
     expect(first.table.numRows).toBe(3000);
     expect(Number(first.length)).toBe(first.bytes.byteLength);
-    expect(readdirSync(path.join(dataDir, 'catalog-snapshots'))).toEqual([`snapshot-${first.version}.arrow`]);
     const before = product(first.table, 'D0000123');
     expect(before).toMatchObject({ sku: 'D0000123', active: true });
+
+    // The search index the server built beside the file: a till maps it instead of building its own.
+    const indexed = await fetch(`${server.url}/api/v1/catalog/snapshot/index?version=${first.version}`);
+    expect(indexed.status).toBe(200);
+    const index = CatalogIndex.restore(first.table, await indexed.arrayBuffer(), { version: first.version, snapshotBytes: first.bytes.byteLength });
+    expect(index?.byBarcode(String(before?.barcodes))).toMatchObject({ sku: 'D0000123' });
+    expect(index?.bySku('d0000123')).toMatchObject({ sku: 'D0000123' });
+    expect(index?.search(String(before?.name)).map((p) => p.sku)).toContain('D0000123');
+    const other = await fetch(`${server.url}/api/v1/catalog/snapshot/index?version=${first.version - 1}`);
+    expect(other.status).toBe(404);
+    expect((await other.json()).code).toBe('catalog.index_unavailable');
+    expect(readdirSync(path.join(dataDir, 'catalog-snapshots')).sort()).toEqual([`index-${first.version}.bin`, `snapshot-${first.version}.arrow`]);
 
     // The same bytes as the live query gives for that version (the file is that query, kept).
     const live = await collect(catalogSnapshot(server.db, 0, first.version));
@@ -89,7 +101,10 @@ describe('catalog snapshot for terminals', () => {
     const b = await snapshots.latest();
     expect(b.version).toBeGreaterThan(a.version);
     expect(existsSync(a.file)).toBe(false);
-    expect(readdirSync(dir)).toEqual([path.basename(b.file)]);
+    expect(await snapshots.index(a.version)).toBeUndefined();
+    const bIndex = await snapshots.index(b.version);
+    expect(bIndex?.version).toBe(b.version);
+    expect(readdirSync(dir).sort()).toEqual([path.basename(bIndex?.file ?? ''), path.basename(b.file)]);
     const table = tableFromIPC(readFileSync(b.file));
     expect(table.numRows).toBe(3000);
     let changed = 0;

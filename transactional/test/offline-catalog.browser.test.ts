@@ -48,7 +48,7 @@ describe('terminal offline catalog', () => {
     page.on('pageerror', (e) => errors.push(e.message));
 
     const first = await openProbe(page);
-    expect(first).toMatchObject({ source: 'downloaded', products: 5000, index: 'built' });
+    expect(first).toMatchObject({ source: 'downloaded', products: 5000, index: 'downloaded' });
 
     const scanned = await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(123));
     expect(scanned).toMatchObject({ sku: 'D0000123', barcodes: [barcodeOf(123)] });
@@ -115,7 +115,7 @@ describe('terminal offline catalog', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    expect(await openProbe(page)).toMatchObject({ source: 'downloaded', index: 'built' });
+    expect(await openProbe(page)).toMatchObject({ source: 'downloaded', index: 'downloaded' });
     await page.evaluate(() => window.keelCatalog.sync());
     const queries = ['organic whole mi', 'organc whole milk', 'sourdough', 'lapsang', 'nordic gold'];
     const codes = [barcodeOf(7), barcodeOf(4321), barcodeOf(4999), withCheckDigit('590123412345'), 'D0000042', 'd0001234'];

@@ -222,7 +222,7 @@ describe('terminal offline catalog', () => {
     const expected = await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(2500));
     const folded = await openProbe(page);
     expect(folded).toMatchObject({ source: 'stored', version: wide.version, index: 'built', deltaFiles: 0, products: 5001 });
-    expect(await files()).toEqual(['index-' + wide.version + '.bin', 'meta.json', `snapshot-${wide.version}.arrow`]);
+    expect(await files()).toEqual([`index-${wide.version}.bin`, 'meta.json', `snapshot-${wide.version}.arrow`]);
     expect(await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(2500))).toEqual(expected);
     expect(await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(105))).toMatchObject({ price: 9006 });
     expect(await openProbe(page)).toMatchObject({ source: 'stored', index: 'stored', deltaFiles: 0 });

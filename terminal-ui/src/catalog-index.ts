@@ -186,7 +186,7 @@ function* buildSteps(table: Table): Generator<void, IndexParts> {
   let counts = new Int32Array(1024);
   const seen: number[] = [];
   for (let r = 0; r < n; r++) {
-    if ((r & 0xffff) === 0xffff) yield;
+    if ((r & 0x1fff) === 0x1fff) yield;
     const code = barcodeOf(r);
     if (code) {
       for (const c of code.split('|')) {
@@ -237,7 +237,7 @@ function* buildSteps(table: Table): Generator<void, IndexParts> {
   const postingRows = new Int32Array(used);
   const fill = postingStarts.slice(0, byId.length);
   for (let r = 0; r < n; r++) {
-    if ((r & 0xffff) === 0xffff) yield;
+    if ((r & 0x1fff) === 0x1fff) yield;
     for (let k = rowStarts[r] as number; k < (rowStarts[r + 1] as number); k++) {
       const at = rank[rowWords[k] as number] as number;
       postingRows[fill[at] as number] = r;
@@ -298,7 +298,7 @@ export class CatalogIndex {
     this.#marks = new Uint8Array(table.numRows);
   }
 
-  /** Build in slices of 65,536 rows, calling `pause` between them (a server keeps answering meanwhile). */
+  /** Build in slices of 8,192 rows, calling `pause` between them (a server keeps answering meanwhile). */
   static async build(table: Table, pause: () => Promise<void>): Promise<CatalogIndex> {
     const steps = buildSteps(table);
     for (;;) {

@@ -18,4 +18,11 @@ export interface OpenResult {
   /** Download and store (or read back), then parse and index, in milliseconds. */
   readonly loadMs: number;
   readonly indexMs: number;
+  /**
+   * 'stored' when the search index was read back from storage, 'downloaded' when the server's (built
+   * for the same snapshot) was, 'built' when the worker built it (and stored it).
+   */
+  readonly index: 'stored' | 'downloaded' | 'built';
+  /** Delta files kept beside the snapshot (merged into one past a few). */
+  readonly deltaFiles: number;
 }

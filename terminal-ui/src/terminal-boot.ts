@@ -36,12 +36,12 @@ let workerCatalog: Promise<WorkerCatalog> | undefined;
 async function openWorkerCatalog(online: boolean): Promise<WorkerCatalog | undefined> {
   if (!offlineCatalogSupported()) return undefined;
   const key = tillKey();
-  const reused = workerCatalog !== undefined;
   const opening = workerCatalog ?? WorkerCatalog.open(key ? { 'x-keel-till': key } : {});
   workerCatalog = opening;
   try {
     const catalog = await opening;
-    if (online && (reused || catalog.opened.source === 'stored')) await catalog.sync().catch(() => undefined);
+    // Also right after a download: the server's prepared snapshot may trail the catalog by a few changes.
+    if (online) await catalog.sync().catch(() => undefined);
     return catalog;
   } catch {
     if (workerCatalog === opening) workerCatalog = undefined;

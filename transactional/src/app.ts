@@ -159,7 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, { deps: { db: deps.auth.db } });
   await app.register(saleRoutes, { deps: deps.sales });
   await app.register(catalogRoutes, { deps: deps.catalog });
-  await app.register(catalogFileRoutes, { db: deps.catalog.db });
+  await app.register(catalogFileRoutes, { db: deps.catalog.db, snapshots: deps.catalog.snapshots });
   await app.register(catalogFacetRoutes, { db: deps.catalog.db });
   await app.register(stockRoutes, { db: deps.catalog.db });
   await app.register(dashboardRoutes, { deps: deps.dashboards });

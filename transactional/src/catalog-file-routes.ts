@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -5,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from './audit-log.js';
 import { EXPORT_KINDS, exportData } from './catalog-export.js';
 import { type ImportProgress, importCatalog } from './catalog-import.js';
-import { catalogSnapshot, catalogVersion } from './catalog-snapshot.js';
+import { catalogSnapshot, catalogVersion, type PreparedSnapshots } from './catalog-snapshot.js';
 import type { Database } from './database.js';
 import { ImportProgressBoard } from './import-progress.js';
 import type { Principal } from './principal.js';
@@ -34,6 +35,7 @@ const ExportQuery = Type.Object(
 );
 const EXPORT_TYPES = { csv: 'text/csv; charset=utf-8', arrow: 'application/vnd.apache.arrow.stream', parquet: 'application/vnd.apache.parquet' } as const;
 const SnapshotQuery = Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false });
+const IndexQuery = Type.Object({ version: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
 
 const FILE_TYPES = ['text/csv', 'application/octet-stream', 'application/vnd.apache.arrow.stream', 'application/vnd.apache.arrow.file'];
 
@@ -50,7 +52,7 @@ function parseMapping(text: string | undefined): ColumnMapping {
 }
 
 /** Catalog files: import (streamed upload), exports (streamed download) and the terminals' Arrow snapshot. */
-export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = async (app, { db }) => {
+export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database>; snapshots?: PreparedSnapshots | undefined }> = async (app, { db, snapshots }) => {
   // The upload stays a stream: the importer reads it chunk by chunk, never the whole file.
   app.addContentTypeParser(FILE_TYPES, (_request, payload, done) => done(null, payload));
   const progress = new ImportProgressBoard();
@@ -113,13 +115,31 @@ export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database> }> = a
     },
   );
 
+  app.get<{ Querystring: Static<typeof IndexQuery> }>(
+    '/api/v1/catalog/snapshot/index',
+    { schema: { querystring: IndexQuery }, config: { permission: 'catalog.read' } },
+    async (request, reply) => {
+      const prepared = await snapshots?.index(request.query.version);
+      if (!prepared) throw new Problem('catalog.index_unavailable', `no prepared index for catalog version ${request.query.version}`);
+      reply.type('application/octet-stream').header('x-catalog-version', String(prepared.version)).header('content-length', String(prepared.bytes));
+      return reply.send(createReadStream(prepared.file));
+    },
+  );
+
   app.get<{ Querystring: Static<typeof SnapshotQuery> }>(
     '/api/v1/catalog/snapshot',
     { schema: { querystring: SnapshotQuery }, config: { permission: 'catalog.read' } },
     async (request, reply) => {
       const since = request.query.since ?? 0;
+      reply.type('application/vnd.apache.arrow.stream').header('x-catalog-since', String(since));
+      if (since === 0 && snapshots) {
+        // The whole catalog: the prepared file (its version may trail the catalog; the till's next delta covers the gap).
+        const prepared = await snapshots.latest();
+        reply.header('x-catalog-version', String(prepared.version)).header('content-length', String(prepared.bytes));
+        return reply.send(createReadStream(prepared.file));
+      }
       const version = await catalogVersion(db);
-      reply.type('application/vnd.apache.arrow.stream').header('x-catalog-version', String(version)).header('x-catalog-since', String(since));
+      reply.header('x-catalog-version', String(version));
       return reply.send(Readable.from(catalogSnapshot(db, since, version)));
     },
   );

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { appendAudit } from './audit-log.js';
 import { productByBarcode, searchProducts } from './catalog-search.js';
+import type { PreparedSnapshots } from './catalog-snapshot.js';
 import type { Database, ProductRow } from './database.js';
 import { can, type Principal } from './principal.js';
 import { Problem } from './problem.js';
@@ -55,6 +56,8 @@ const ListQuery = Type.Object(
 export interface CatalogDeps {
   readonly db: Kysely<Database>;
   readonly reference: ReferenceData;
+  /** The terminals' prepared snapshot files; without them every full snapshot is queried live. */
+  readonly snapshots?: PreparedSnapshots;
 }
 
 /** A category and every category below it, at any depth (empty when it does not exist). */

@@ -1,4 +1,10 @@
-import { Bool, Int32, makeVector, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
+import { createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CatalogIndex } from '@keel/terminal-ui/catalog-index';
+import { Bool, Int32, makeData, makeVector, tableFromIPC, Utf8, type Vector } from 'apache-arrow';
 import { type Kysely, sql } from 'kysely';
 import { arrowIpcStream } from './arrow-ipc-stream.js';
 import type { Database } from './database.js';
@@ -23,52 +29,67 @@ interface SnapshotRow {
   barcodes: string | null;
 }
 
+/** A Utf8 column written straight into one buffer (Arrow's generic builder is most of a snapshot's CPU time). */
+function utf8Vector(values: readonly string[]): Vector {
+  const valueOffsets = new Int32Array(values.length + 1);
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    total += Buffer.byteLength(values[i] as string);
+    valueOffsets[i + 1] = total;
+  }
+  const data = new Uint8Array(total);
+  const into = Buffer.from(data.buffer, data.byteOffset, total);
+  let at = 0;
+  for (const v of values) at += into.write(v, at);
+  return makeVector(makeData({ type: new Utf8(), length: values.length, valueOffsets, data }));
+}
+
+function boolVector(values: readonly boolean[]): Vector {
+  const data = new Uint8Array((values.length + 7) >>> 3);
+  values.forEach((v, i) => {
+    if (v) data[i >>> 3] = (data[i >>> 3] as number) | (1 << (i & 7));
+  });
+  return makeVector(makeData({ type: new Bool(), length: values.length, data }));
+}
+
+function int32Vector(values: ReadonlyArray<number | null>): Vector {
+  const data = new Int32Array(values.length);
+  const nullBitmap = new Uint8Array((values.length + 7) >>> 3);
+  let nullCount = 0;
+  values.forEach((v, i) => {
+    if (v === null) nullCount++;
+    else {
+      data[i] = v;
+      nullBitmap[i >>> 3] = (nullBitmap[i >>> 3] as number) | (1 << (i & 7));
+    }
+  });
+  return makeVector(makeData({ type: new Int32(), length: values.length, data, nullCount, nullBitmap }));
+}
+
 async function* pages(db: Kysely<Database>, since: number, upTo: number): AsyncGenerator<Record<string, Vector>> {
   let after = 0;
   for (;;) {
+    // One merge join of the two primary-key orders per page (not a barcode sub-query per product);
+    // the barcode side is bounded by the same keyset so each page starts where the last one ended.
     const r = await sql<SnapshotRow>`
       SELECT p.id, p.sku, p.name, p.price, p.tax_class, p.active, p.category_id, p.unit = 'weight' AS weighed,
-        (SELECT string_agg(b.barcode, '|' ORDER BY b.barcode IS DISTINCT FROM p.barcode, b.barcode) FROM product_barcodes b WHERE b.product_id = p.id) AS barcodes
-      FROM products p
+        string_agg(b.barcode, '|' ORDER BY b.barcode IS DISTINCT FROM p.barcode, b.barcode) AS barcodes
+      FROM products p LEFT JOIN product_barcodes b ON b.product_id = p.id AND b.product_id > ${after}
       WHERE p.id > ${after} ${since > 0 ? sql`AND p.catalog_seq > ${since}` : sql``} AND p.catalog_seq <= ${upTo}
-      ORDER BY p.id LIMIT ${PAGE_ROWS}`.execute(db);
+      GROUP BY p.id ORDER BY p.id LIMIT ${PAGE_ROWS}`.execute(db);
     const rows = r.rows;
     if (rows.length === 0) return;
     after = rows[rows.length - 1]?.id ?? after;
     yield {
-      id: vectorFromArray(
-        rows.map((x) => x.id),
-        new Int32(),
-      ),
-      sku: vectorFromArray(
-        rows.map((x) => x.sku),
-        new Utf8(),
-      ),
-      name: vectorFromArray(
-        rows.map((x) => x.name),
-        new Utf8(),
-      ),
+      id: int32Vector(rows.map((x) => x.id)),
+      sku: utf8Vector(rows.map((x) => x.sku)),
+      name: utf8Vector(rows.map((x) => x.name)),
       price: makeVector(BigInt64Array.from(rows, (x) => BigInt(x.price))),
-      tax_class: vectorFromArray(
-        rows.map((x) => x.tax_class),
-        new Utf8(),
-      ),
-      active: vectorFromArray(
-        rows.map((x) => x.active),
-        new Bool(),
-      ),
-      weighed: vectorFromArray(
-        rows.map((x) => x.weighed),
-        new Bool(),
-      ),
-      category_id: vectorFromArray(
-        rows.map((x) => x.category_id),
-        new Int32(),
-      ),
-      barcodes: vectorFromArray(
-        rows.map((x) => x.barcodes ?? ''),
-        new Utf8(),
-      ),
+      tax_class: utf8Vector(rows.map((x) => x.tax_class)),
+      active: boolVector(rows.map((x) => x.active)),
+      weighed: boolVector(rows.map((x) => x.weighed)),
+      category_id: int32Vector(rows.map((x) => x.category_id)),
+      barcodes: utf8Vector(rows.map((x) => x.barcodes ?? '')),
     };
     if (rows.length < PAGE_ROWS) return;
   }
@@ -81,4 +102,107 @@ async function* pages(db: Kysely<Database>, since: number, upTo: number): AsyncG
  */
 export function catalogSnapshot(db: Kysely<Database>, since: number, upTo: number): AsyncIterable<Uint8Array> {
   return arrowIpcStream(pages(db, since, upTo));
+}
+
+/** A snapshot file the server prepared: every product up to `version`, as an Arrow IPC stream on disk. */
+export interface PreparedSnapshot {
+  readonly version: number;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/** The terminals' search index for a prepared snapshot (terminal-ui's `CatalogIndex`, serialized). */
+export interface PreparedIndex {
+  readonly version: number;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/** How many products may have changed since the prepared file before a new one is built (deltas cover fewer). */
+export const SNAPSHOT_STALE_AFTER = 5000;
+
+/**
+ * The terminals' full snapshot, built once per catalog version and kept as a plain file under `dir`,
+ * so a till's first download is a file transfer, not a million-row query. When the catalog moves,
+ * the file is still served while fewer than `staleAfter` products changed since its version (the
+ * till fetches those as a delta right after); past that, the next request builds a new file. Files
+ * from an earlier run of the server are not trusted (the database may have been restored): `dir` is
+ * emptied when the server starts.
+ */
+export class PreparedSnapshots {
+  readonly #db: Kysely<Database>;
+  readonly #dir: string;
+  readonly #staleAfter: number;
+  #current: PreparedSnapshot | undefined;
+  #building: Promise<PreparedSnapshot> | undefined;
+  #index: { version: number; ready: Promise<PreparedIndex | undefined> } | undefined;
+
+  constructor(db: Kysely<Database>, dir: string, staleAfter = SNAPSHOT_STALE_AFTER) {
+    this.#db = db;
+    this.#dir = dir;
+    this.#staleAfter = staleAfter;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** The prepared snapshot to serve now: the current file, or a new one built for the catalog's version. */
+  async latest(): Promise<PreparedSnapshot> {
+    const version = await catalogVersion(this.#db);
+    const current = this.#current;
+    if (current && (current.version === version || (version > current.version && (await this.#changedSince(current.version)) < this.#staleAfter)))
+      return current;
+    this.#building ??= this.#build(version).finally(() => {
+      this.#building = undefined;
+    });
+    return this.#building;
+  }
+
+  /**
+   * The search index of prepared snapshot `version`, built beside it (a till downloads it instead of
+   * building its own); waits while it is being built, undefined when that snapshot is not the current one.
+   */
+  async index(version: number): Promise<PreparedIndex | undefined> {
+    const i = this.#index;
+    return i && i.version === version ? i.ready : undefined;
+  }
+
+  async #changedSince(version: number): Promise<number> {
+    const r = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM (SELECT 1 FROM products WHERE catalog_seq > ${version} LIMIT ${this.#staleAfter}) changed`.execute(this.#db);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
+  async #build(version: number): Promise<PreparedSnapshot> {
+    const file = path.join(this.#dir, `snapshot-${version}.arrow`);
+    const partial = `${file}.${process.pid}.partial`;
+    try {
+      await pipeline(Readable.from(catalogSnapshot(this.#db, 0, version)), createWriteStream(partial));
+      await rename(partial, file);
+    } catch (e) {
+      rmSync(partial, { force: true });
+      throw e;
+    }
+    const prepared = { version, file, bytes: statSync(file).size };
+    this.#current = prepared;
+    this.#index = { version, ready: this.#buildIndex(prepared).catch(() => undefined) };
+    // Older files go (a download still reading one keeps its open file until it ends).
+    for (const name of readdirSync(this.#dir)) if (path.join(this.#dir, name) !== file) rmSync(path.join(this.#dir, name), { force: true });
+    return prepared;
+  }
+
+  /** Build the index in slices of rows with the event loop free between them; the till checks it on arrival. */
+  async #buildIndex(prepared: PreparedSnapshot): Promise<PreparedIndex | undefined> {
+    const table = tableFromIPC(await readFile(prepared.file));
+    const index = await CatalogIndex.build(table, () => new Promise((resolve) => setImmediate(resolve)));
+    const body = index.serialize({ version: prepared.version, snapshotBytes: prepared.bytes });
+    const file = path.join(this.#dir, `index-${prepared.version}.bin`);
+    const partial = `${file}.${process.pid}.partial`;
+    await writeFile(partial, body);
+    await rename(partial, file);
+    if (this.#current?.version !== prepared.version) {
+      rmSync(file, { force: true });
+      return undefined;
+    }
+    return { version: prepared.version, file, bytes: body.byteLength };
+  }
 }

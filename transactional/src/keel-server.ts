@@ -13,6 +13,7 @@ import { buildApp } from './app.js';
 import { type AuditEntry, appendAudit } from './audit-log.js';
 import { authenticator } from './authenticate.js';
 import { BasicCredentials } from './basic-credentials.js';
+import { PreparedSnapshots } from './catalog-snapshot.js';
 import type { KeelConfig } from './config.js';
 import type { Database } from './database.js';
 import { backupDatabase } from './database-backup.js';
@@ -197,7 +198,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     users: { db, sessions },
     tills: { db, reference },
     sales: salesDeps,
-    catalog: { db, reference },
+    catalog: { db, reference, snapshots: new PreparedSnapshots(db, path.join(config.dataDir, 'catalog-snapshots')) },
     cashSessions: { db, storeId: config.storeId, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
     terminal: {
       db,

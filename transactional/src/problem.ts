@@ -43,6 +43,7 @@ export const PROBLEMS = {
   'import.unsupported_format': { status: 422, title: 'This file format cannot be imported' },
   'import.rows_invalid': { status: 422, title: 'Some rows are bad; nothing was imported' },
   'import.progress_unknown': { status: 404, title: 'No import with this progress id is running or recently finished for you' },
+  'catalog.index_unavailable': { status: 404, title: 'No prepared search index for that catalog version' },
   'stock.invalid': { status: 422, title: 'The stock movement is not valid' },
   'tax_class.unknown': { status: 422, title: 'Unknown tax class' },
   'sale.not_found': { status: 404, title: 'No such sale' },

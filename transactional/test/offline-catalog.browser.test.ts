@@ -48,7 +48,7 @@ describe('terminal offline catalog', () => {
     page.on('pageerror', (e) => errors.push(e.message));
 
     const first = await openProbe(page);
-    expect(first).toMatchObject({ source: 'downloaded', products: 5000 });
+    expect(first).toMatchObject({ source: 'downloaded', products: 5000, index: 'downloaded' });
 
     const scanned = await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(123));
     expect(scanned).toMatchObject({ sku: 'D0000123', barcodes: [barcodeOf(123)] });
@@ -102,10 +102,131 @@ describe('terminal offline catalog', () => {
 
     // A reload (or a restart of the till) opens from the browser's storage, deltas included.
     const again = await openProbe(page);
-    expect(again).toMatchObject({ source: 'stored', version: synced.version, products: 5001 });
+    expect(again).toMatchObject({ source: 'stored', version: synced.version, products: 5001, index: 'stored' });
     expect(await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(123))).toMatchObject({ price: 4242 });
     expect(await page.evaluate((code) => window.keelCatalog.byBarcode(code), withCheckDigit('590123412345'))).toMatchObject({ sku: 'NEW-TEA' });
     expect(await page.evaluate(() => window.keelCatalog.sync())).toMatchObject({ applied: 0 });
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('reopens from the stored search index with the same answers, and rebuilds a damaged or mismatched one', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    expect(await openProbe(page)).toMatchObject({ source: 'downloaded', index: 'downloaded' });
+    await page.evaluate(() => window.keelCatalog.sync());
+    const queries = ['organic whole mi', 'organc whole milk', 'sourdough', 'lapsang', 'nordic gold'];
+    const codes = [barcodeOf(7), barcodeOf(4321), barcodeOf(4999), withCheckDigit('590123412345'), 'D0000042', 'd0001234'];
+    const answers = () =>
+      page.evaluate(
+        async ({ queries, codes }) => ({
+          searches: await Promise.all(queries.map((q) => window.keelCatalog.search(q))),
+          codes: await Promise.all(codes.map((c) => window.keelCatalog.byCode(c))),
+        }),
+        { queries, codes },
+      );
+    const before = await answers();
+    expect(before.searches.every((r) => r.length > 0)).toBe(true);
+    expect(before.codes.every((p) => p !== null)).toBe(true);
+
+    const reopened = await openProbe(page);
+    expect(reopened).toMatchObject({ source: 'stored', index: 'stored' });
+    expect(await answers()).toEqual(before);
+
+    // Damage the stored index (a few bytes in the middle), then cut it short: each reopen rebuilds it, same answers.
+    const damage = (how: 'flip' | 'truncate') =>
+      page.evaluate(async (how) => {
+        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('keel-catalog');
+        const names: string[] = [];
+        for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+        const name = names.find((n) => n.startsWith('index-'));
+        if (!name) throw new Error(`no index file in ${names.join(', ')}`);
+        const handle = await dir.getFileHandle(name);
+        const size = (await handle.getFile()).size;
+        const w = await handle.createWritable({ keepExistingData: true });
+        if (how === 'flip') await w.write({ type: 'write', position: Math.floor(size / 2), data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) });
+        else await w.truncate(Math.floor(size / 3));
+        await w.close();
+        return name;
+      }, how);
+    for (const how of ['flip', 'truncate'] as const) {
+      await damage(how);
+      expect(await openProbe(page)).toMatchObject({ source: 'stored', index: 'built' });
+      expect(await answers()).toEqual(before);
+      expect(await openProbe(page)).toMatchObject({ source: 'stored', index: 'stored' });
+    }
+
+    // An index stored for another snapshot (the meta names a different snapshot version): rebuilt, not used.
+    await page.evaluate(async () => {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('keel-catalog');
+      const meta = JSON.parse(await (await (await dir.getFileHandle('meta.json')).getFile()).text());
+      const from = await (await (await dir.getFileHandle(`index-${meta.snapshotVersion}.bin`)).getFile()).arrayBuffer();
+      meta.snapshotVersion -= 1;
+      const copy = await (await dir.getFileHandle(`index-${meta.snapshotVersion}.bin`, { create: true })).createWritable();
+      await copy.write(from);
+      await copy.close();
+      const w = await (await dir.getFileHandle('meta.json')).createWritable();
+      await w.write(JSON.stringify(meta));
+      await w.close();
+    });
+    expect(await openProbe(page)).toMatchObject({ source: 'stored', index: 'built' });
+    expect(await answers()).toEqual(before);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('merges delta files past a few and folds many changes into a new snapshot and index, storage bounded', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await openProbe(page);
+    await page.evaluate(() => window.keelCatalog.sync());
+    const files = () =>
+      page.evaluate(async () => {
+        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('keel-catalog');
+        const names: string[] = [];
+        for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+        return names.sort();
+      });
+    // Ten edits, each fetched as its own delta: past eight files they are merged into one (the latest of each product).
+    const deltaFiles = async () => (await files()).filter((f) => f.startsWith('delta-') || f.startsWith('changes-')).length;
+    const counts: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await server.db
+        .updateTable('products')
+        .set({ price: 9000 + i })
+        .where('sku', '=', `D000010${i}`)
+        .execute();
+      expect(await page.evaluate(() => window.keelCatalog.sync())).toMatchObject({ applied: 1 });
+      counts.push(await deltaFiles());
+    }
+    expect(Math.max(...counts)).toBe(8);
+    expect(counts).toContain(1);
+    expect(counts.at(-1)).toBeLessThan(8);
+    const reopened = await openProbe(page);
+    expect(reopened).toMatchObject({ source: 'stored', index: 'stored', deltaFiles: counts.at(-1) });
+    for (let i = 0; i < 10; i++)
+      expect(await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(100 + i))).toMatchObject({ price: 9000 + i });
+
+    // A large change (over the fold threshold): the next open writes a new snapshot and index at the current version.
+    await server.db
+      .updateTable('products')
+      .set((eb) => ({ price: eb('price', '+', 1) }))
+      .where('id', '<=', 3000)
+      .execute();
+    const wide = await page.evaluate(() => window.keelCatalog.sync());
+    expect(wide.applied).toBe(3000);
+    const expected = await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(2500));
+    const folded = await openProbe(page);
+    expect(folded).toMatchObject({ source: 'stored', version: wide.version, index: 'built', deltaFiles: 0, products: 5001 });
+    expect(await files()).toEqual([`index-${wide.version}.bin`, 'meta.json', `snapshot-${wide.version}.arrow`]);
+    expect(await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(2500))).toEqual(expected);
+    expect(await page.evaluate((code) => window.keelCatalog.byBarcode(code), barcodeOf(105))).toMatchObject({ price: 9006 });
+    expect(await openProbe(page)).toMatchObject({ source: 'stored', index: 'stored', deltaFiles: 0 });
+    expect(await page.evaluate(() => window.keelCatalog.search('lapsang'))).toHaveLength(1);
     expect(errors).toEqual([]);
     await context.close();
   });

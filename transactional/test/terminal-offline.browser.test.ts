@@ -64,8 +64,8 @@ function killServer(): Promise<void> {
 function catalogMeta(page: Page) {
   return page.evaluate(async () => {
     const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('keel-catalog');
-    const meta = JSON.parse(await (await (await dir.getFileHandle('meta.json')).getFile()).text()) as { version: number; deltas: unknown[] };
-    const snapshot = await (await dir.getFileHandle('snapshot.arrow')).getFile();
+    const meta = JSON.parse(await (await (await dir.getFileHandle('meta.json')).getFile()).text()) as { version: number; snapshot: string; deltas: unknown[] };
+    const snapshot = await (await dir.getFileHandle(meta.snapshot)).getFile();
     return { ...meta, snapshotBytes: snapshot.size, snapshotModified: snapshot.lastModified };
   });
 }

@@ -58,10 +58,16 @@ export async function terminalCatalog(options: ScenarioOptions): Promise<Scenari
     log(`seeding ${count} products`);
     await seedCatalog(database, count, log);
     keel = await KeelProcess.start({ databaseUrl: database.url, logLevel: 'warn' });
-    log('ceiling: the snapshot fetched raw by Node');
-    const rawStart = performance.now();
+    // The server builds its prepared snapshot file on the first request (the query), then serves the file.
+    log('the snapshot fetched raw by Node: first (the server builds its file), then again (the file: the ceiling)');
+    const buildStart = performance.now();
     const raw = await fetch(`${keel.url}/api/v1/catalog/snapshot`).then((r) => r.arrayBuffer());
+    const buildMs = performance.now() - buildStart;
+    log(`  first ${round(buildMs)} ms`);
+    const rawStart = performance.now();
+    await fetch(`${keel.url}/api/v1/catalog/snapshot`).then((r) => r.arrayBuffer());
     const rawMs = performance.now() - rawStart;
+    log(`  again ${round(rawMs)} ms`);
     probe = await CatalogProbe.start(keel.url);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -85,7 +91,7 @@ export async function terminalCatalog(options: ScenarioOptions): Promise<Scenari
       return { ...r, ms: performance.now() - t };
     });
     if (first.source !== 'downloaded' || first.products !== count) throw new Error(`first open: ${JSON.stringify(first)}`);
-    log(`  ${round(first.ms)} ms`);
+    log(`  ${round(first.ms)} ms (index ${first.index})`);
     log('warm reopen after a reload');
     await page.reload();
     await page.waitForFunction(() => 'keelCatalog' in window);
@@ -95,7 +101,8 @@ export async function terminalCatalog(options: ScenarioOptions): Promise<Scenari
       return { ...r, ms: performance.now() - t };
     });
     if (warm.source !== 'stored') throw new Error(`warm open did not use storage: ${JSON.stringify(warm)}`);
-    log(`  ${round(warm.ms)} ms`);
+    log(`  ${round(warm.ms)} ms (index ${warm.index})`);
+    if (warm.index !== 'stored') throw new Error(`warm open rebuilt the index: ${JSON.stringify(warm)}`);
 
     const codes = Array.from({ length: 2000 }, (_, i) => withCheckDigit(String(400_000_000_000 + ((i * 7919) % count))));
     const lookups = await page.evaluate(async (list) => {
@@ -146,10 +153,11 @@ export async function terminalCatalog(options: ScenarioOptions): Promise<Scenari
       value: figures[k],
       goal: `< ${GOALS[k]}`,
     }));
-    rows.push({ figure: 'rawSnapshotFetchMs (ceiling)', value: round(rawMs), goal: '' });
+    rows.push({ figure: 'rawSnapshotFetchMs (ceiling, prepared file)', value: round(rawMs), goal: '' });
+    rows.push({ figure: 'snapshotBuildMs (first request: query + file)', value: round(buildMs), goal: '' });
     const result: BenchResult = {
       scenario: 'terminal-catalog',
-      metric: `first download+store+index of the ${count}-product snapshot in Chromium (ms, lower is better) vs the raw fetch of the same snapshot by Node; ratio = baseline / value`,
+      metric: `first download+store+index of the ${count}-product snapshot in Chromium (ms, lower is better) vs the raw fetch of the same prepared snapshot file by Node; ratio = baseline / value`,
       value: figures.firstLoadMs,
       unit: 'ms',
       baseline: round(rawMs),
@@ -162,8 +170,9 @@ export async function terminalCatalog(options: ScenarioOptions): Promise<Scenari
         quick: options.quick,
         products: count,
         snapshotBytes: raw.byteLength,
-        firstOpen: { loadMs: round(first.loadMs), indexMs: round(first.indexMs) },
-        warmOpen: { loadMs: round(warm.loadMs), indexMs: round(warm.indexMs) },
+        snapshotBuildMs: round(buildMs),
+        firstOpen: { loadMs: round(first.loadMs), indexMs: round(first.indexMs), index: first.index },
+        warmOpen: { loadMs: round(warm.loadMs), indexMs: round(warm.indexMs), index: warm.index },
         barcodeLookups: codes.length,
         nameSearches: searches.times.length,
         emptySearches: searches.empty,

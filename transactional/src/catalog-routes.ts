@@ -3,7 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { appendAudit } from './audit-log.js';
-import { productByBarcode, searchProducts } from './catalog-search.js';
+import { categorySubtree, productByBarcode, searchProducts } from './catalog-search.js';
 import type { PreparedSnapshots } from './catalog-snapshot.js';
 import type { Database, ProductRow } from './database.js';
 import { can, type Principal } from './principal.js';
@@ -58,22 +58,6 @@ export interface CatalogDeps {
   readonly reference: ReferenceData;
   /** The terminals' prepared snapshot files; without them every full snapshot is queried live. */
   readonly snapshots?: PreparedSnapshots;
-}
-
-/** A category and every category below it, at any depth (empty when it does not exist). */
-async function categorySubtree(db: Kysely<Database>, id: number): Promise<number[]> {
-  const rows = await db
-    .withRecursive('tree(id)', (t) =>
-      t
-        .selectFrom('categories')
-        .select('id')
-        .where('id', '=', id)
-        .unionAll((u) => u.selectFrom('categories as k').innerJoin('tree', 'tree.id', 'k.parent_id').select('k.id')),
-    )
-    .selectFrom('tree')
-    .select('id')
-    .execute();
-  return rows.map((r) => r.id);
 }
 
 /** The product as the API shows it; cost only to those who may see costs. */
@@ -184,7 +168,7 @@ export const catalogRoutes: FastifyPluginAsync<{ deps: CatalogDeps }> = async (a
       // merged in id order.
       const pageOf = async (): Promise<ProductRow[]> => {
         if (q.category === undefined) return page(db.selectFrom('products').selectAll()).execute();
-        const categories = await categorySubtree(db, q.category);
+        const categories = (await categorySubtree(q.category).execute(db)).rows.map((r) => r.id);
         const one = (category: number) => page(db.selectFrom('products').selectAll().where('category_id', '=', category));
         if (categories.length <= 1) return categories[0] === undefined ? [] : one(categories[0]).execute();
         const union = sql.join(

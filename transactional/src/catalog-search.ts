@@ -26,15 +26,15 @@ export interface SearchHit {
 
 const COLUMNS = sql`p.id, p.sku, p.barcode, p.name, p.price, p.cost, p.tax_class, p.active, p.category_id, p.brand_id, p.unit, p.version`;
 
-/** A category filter takes in its sub-categories, at any depth. */
-function inCategory(id: number) {
-  return sql`AND p.category_id IN (WITH RECURSIVE tree(id) AS (
-      SELECT ${id}::int UNION ALL SELECT k.id FROM categories k JOIN tree ON k.parent_id = tree.id)
-    SELECT id FROM tree)`;
+/** The ids of a category and every category below it, at any depth (none when it does not exist): a category filter takes in its sub-categories. */
+export function categorySubtree(id: number) {
+  return sql<{ id: number }>`WITH RECURSIVE tree(id) AS (
+      SELECT id FROM categories WHERE id = ${id} UNION ALL SELECT k.id FROM categories k JOIN tree ON k.parent_id = tree.id)
+    SELECT id FROM tree`;
 }
 
 function filters(f: SearchFilters) {
-  return sql`${f.categoryId !== undefined ? inCategory(f.categoryId) : sql``}
+  return sql`${f.categoryId !== undefined ? sql`AND p.category_id IN (${categorySubtree(f.categoryId)})` : sql``}
     ${f.brandId !== undefined ? sql`AND p.brand_id = ${f.brandId}` : sql``}
     ${f.active !== undefined ? sql`AND p.active = ${f.active}` : sql``}`;
 }

@@ -16,7 +16,7 @@ import { type Kysely, sql } from 'kysely';
 import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Database } from './database.js';
-import { type Approval, discountOverLimit, verifyApproval } from './discount-approval.js';
+import { type Approval, type ApprovalPurpose, discountOverLimit, verifyApproval } from './discount-approval.js';
 import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
@@ -58,18 +58,6 @@ export async function recordSale(
 ): Promise<{ sale: SaleResult; replayed: boolean }> {
   // The approval (a PIN) is never part of the stored fingerprint; a till's sale is recorded under its till.
   const { approval, ...content } = submission;
-  // A failed manager approval is audited with what it was for, then refused.
-  const audited = async (verify: () => Promise<Principal>, detail: Record<string, unknown>): Promise<Principal> => {
-    try {
-      return await verify();
-    } catch (e) {
-      if (e instanceof Problem) {
-        const failed = { ...detail, approver: approval?.username ?? null, reason: e.code };
-        await deps.audit({ actor: principal.id, action: 'sale.approval_failed', subject: req.id, detail: failed, requestId });
-      }
-      throw e;
-    }
-  };
   const req: Omit<SaleSubmission, 'approval'> = principal.tillId ? { ...content, registerId: `till:${principal.tillId}` } : content;
   // The offline rule (accepted at the till's prices and tax, differences flagged): a sale the till
   // took offline, or one it sends again after a send that had no answer (the customer has paid and left).
@@ -95,36 +83,57 @@ export async function recordSale(
     const replay = await findReplay(deps.db, req.id, acceptedShas);
     if (replay) return { sale: replay, replayed: true };
   }
-  // A refund needs the refund permission, or a manager's username and PIN entered at the till.
-  const isRefund = req.refund !== undefined || req.lines.some((l) => l.quantityMilli < 0);
-  // Under the offline rule the customer has left: an approval the sale needed that never arrived
-  // (PINs are never journaled; a till reloaded before its retry) is flagged for a manager, per line.
   const approvalFlags: SaleFlag[] = [];
-  const approvalMissing = (lines: ReadonlyArray<{ productId: number; approvalBp: number | null; tillPrice?: number; serverPrice?: number }>) => {
-    for (const l of lines) {
-      if (approvalFlags.some((f) => f.productId === l.productId)) continue;
-      approvalFlags.push({
-        ...NO_DETAIL,
-        kind: 'approval_missing',
-        productId: l.productId,
-        approvalBp: l.approvalBp,
-        tillPrice: l.tillPrice ?? null,
-        serverPrice: l.serverPrice ?? null,
+  /**
+   * A manager's approval the sale needs: the approver when a username and PIN came and check out (a
+   * failure is audited with what it was for, then refused). Without one, `refuse`, except under the
+   * offline rule: the customer has left and PINs are never journaled (a till reloaded before its
+   * retry), so the lines concerned are flagged `approval_missing` for a manager instead.
+   */
+  const managerApproval = async (need: {
+    purpose: ApprovalPurpose;
+    neededBp?: number;
+    detail: Record<string, unknown>;
+    missing: ReadonlyArray<{ productId: number; approvalBp: number | null; tillPrice?: number; serverPrice?: number }>;
+    refuse: () => Promise<never>;
+  }): Promise<Principal | undefined> => {
+    if (!approval) {
+      if (!offlineRule) return need.refuse();
+      for (const l of need.missing) {
+        if (approvalFlags.some((f) => f.productId === l.productId)) continue;
+        const prices = { tillPrice: l.tillPrice ?? null, serverPrice: l.serverPrice ?? null };
+        approvalFlags.push({ ...NO_DETAIL, ...prices, kind: 'approval_missing', productId: l.productId, approvalBp: l.approvalBp });
+      }
+      return undefined;
+    }
+    try {
+      return await verifyApproval(deps.db, deps.lockout, approval, {
+        purpose: need.purpose,
+        storeId: req.storeId,
+        cashier: principal,
+        neededBp: need.neededBp,
       });
+    } catch (e) {
+      if (e instanceof Problem) {
+        const failed = { ...need.detail, approver: approval.username, reason: e.code };
+        await deps.audit({ actor: principal.id, action: 'sale.approval_failed', subject: req.id, detail: failed, requestId });
+      }
+      throw e;
     }
   };
-  let refundApprover: Principal | undefined;
-  if (isRefund && !can(principal, 'sales.refund')) {
-    if (approval) {
-      refundApprover = await audited(() => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'refund', storeId: req.storeId, cashier: principal }), {
-        refundOf: req.refund?.of ?? null,
-      });
-    } else if (offlineRule) {
-      approvalMissing(req.lines.filter((l) => l.quantityMilli < 0).map((l) => ({ productId: l.productId, approvalBp: null })));
-    } else {
-      throw new Problem('sale.refund_not_permitted');
-    }
-  }
+  // A refund needs the refund permission, or a manager's username and PIN entered at the till.
+  const isRefund = req.refund !== undefined || req.lines.some((l) => l.quantityMilli < 0);
+  const refundApprover =
+    isRefund && !can(principal, 'sales.refund')
+      ? await managerApproval({
+          purpose: 'refund',
+          detail: { refundOf: req.refund?.of ?? null },
+          missing: req.lines.filter((l) => l.quantityMilli < 0).map((l) => ({ productId: l.productId, approvalBp: null })),
+          refuse: async () => {
+            throw new Problem('sale.refund_not_permitted');
+          },
+        })
+      : undefined;
   const refund = await checkRefund(deps.db, req);
   const byId = new Map(found.filter((p) => p.id !== null).map((p) => [p.id, p]));
   const priced = priceLines(req, offlineRule, byId, refund?.unitPrices);
@@ -167,19 +176,16 @@ export async function recordSale(
   let approver: Principal | undefined;
   if (discount.over) {
     const detail = { discountBp: discount.largestBp, limitBp: principal.maxDiscountBp, discount: totals.discount, storeId: req.storeId };
-    if (!approval && offlineRule) {
-      approvalMissing(
-        req.lines.filter((_, i) => (totals.lines[i]?.discount ?? 0) > 0).map((l) => ({ productId: l.productId, approvalBp: discount.largestBp })),
-      );
-    } else if (!approval) {
-      await deps.audit({ actor: principal.id, action: 'sale.discount_refused', subject: req.id, detail, requestId });
-      throw new Problem('sale.approval_required', `a ${discount.largestBp / 100}% discount is over your ${principal.maxDiscountBp / 100}% limit`, detail);
-    } else {
-      approver = await audited(
-        () => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'discount', storeId: req.storeId, cashier: principal, neededBp: discount.largestBp }),
-        detail,
-      );
-    }
+    approver = await managerApproval({
+      purpose: 'discount',
+      neededBp: discount.largestBp,
+      detail,
+      missing: req.lines.filter((_, i) => (totals.lines[i]?.discount ?? 0) > 0).map((l) => ({ productId: l.productId, approvalBp: discount.largestBp })),
+      refuse: async () => {
+        await deps.audit({ actor: principal.id, action: 'sale.discount_refused', subject: req.id, detail, requestId });
+        throw new Problem('sale.approval_required', `a ${discount.largestBp / 100}% discount is over your ${principal.maxDiscountBp / 100}% limit`, detail);
+      },
+    });
   }
   // A price override: by a cashier who may override prices, within their limit; else a manager's approval.
   const overrideBp = Math.max(0, ...priced.overrides.map((o) => o.reductionBp));
@@ -187,21 +193,20 @@ export async function recordSale(
   let overrideApprover: Principal | undefined;
   if (priced.overrides.length > 0 && (!mayOverride || overrideBp > principal.maxDiscountBp)) {
     const detail = { overrides: priced.overrides, limitBp: principal.maxDiscountBp, permitted: mayOverride, storeId: req.storeId };
-    if (!approval && offlineRule) {
-      approvalMissing(priced.overrides.map((o) => ({ productId: o.productId, approvalBp: o.reductionBp, tillPrice: o.unitPrice, serverPrice: o.listPrice })));
-    } else if (!approval) {
-      await deps.audit({ actor: principal.id, action: 'sale.override_refused', subject: req.id, detail, requestId });
-      throw new Problem(
-        'sale.override_approval_required',
-        `a price override ${mayOverride ? `of ${overrideBp / 100}% is over your limit` : 'is not in your role'}`,
-        detail,
-      );
-    } else {
-      overrideApprover = await audited(
-        () => verifyApproval(deps.db, deps.lockout, approval, { purpose: 'price_override', storeId: req.storeId, cashier: principal, neededBp: overrideBp }),
-        detail,
-      );
-    }
+    overrideApprover = await managerApproval({
+      purpose: 'price_override',
+      neededBp: overrideBp,
+      detail,
+      missing: priced.overrides.map((o) => ({ productId: o.productId, approvalBp: o.reductionBp, tillPrice: o.unitPrice, serverPrice: o.listPrice })),
+      refuse: async () => {
+        await deps.audit({ actor: principal.id, action: 'sale.override_refused', subject: req.id, detail, requestId });
+        throw new Problem(
+          'sale.override_approval_required',
+          `a price override ${mayOverride ? `of ${overrideBp / 100}% is over your limit` : 'is not in your role'}`,
+          detail,
+        );
+      },
+    });
   }
   const flags = offlineRule ? [...priced.flags, ...taxFlags, ...approvalFlags, ...(await stockGoneNegative(deps.db, req.storeId, req.lines))] : [];
   const settled = settleTenders(totals.total, req.tenders);

@@ -53,6 +53,16 @@ const NUMERIC = /^\d{1,15}$/;
 const RANKED = 1000;
 
 /** FNV-1a over a string: the slot of a SKU in the SKU table. */
+/** The first index in [lo, hi) of the ascending `sorted` whose value is not below `key` (hi when none). */
+function lowerBound<T extends number | string>(sorted: ArrayLike<T>, key: T, lo = 0, hi = sorted.length): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as T) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function hashText(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
@@ -414,13 +424,7 @@ export class CatalogIndex {
   #rowOf(id: number): number {
     const { idKeys, idRows } = this.#parts;
     if (!idRows) return id >= 0 && id < idKeys.length ? (idKeys[id] as number) : -1;
-    let lo = 0;
-    let hi = idKeys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((idKeys[mid] as number) < id) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(idKeys, id);
     return idKeys[lo] === id ? (idRows[lo] as number) : -1;
   }
 
@@ -550,13 +554,7 @@ export class CatalogIndex {
 
   #wordRange(prefix: string): [number, number] {
     const v = this.#parts.vocabulary;
-    let lo = 0;
-    let hi = v.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((v[mid] as string) < prefix) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(v, prefix);
     let end = lo;
     while (end < v.length && (v[end] as string).startsWith(prefix)) end++;
     return [lo, end];
@@ -608,14 +606,9 @@ export class CatalogIndex {
           for (const r of touched) {
             if (marks[r] !== ti) continue;
             for (const wid of wordIds) {
-              let lo = postingStarts[wid] as number;
-              let hi = postingStarts[wid + 1] as number;
-              while (lo < hi) {
-                const mid = (lo + hi) >>> 1;
-                if ((postingRows[mid] as number) < r) lo = mid + 1;
-                else hi = mid;
-              }
-              if (postingRows[lo] === r && lo < (postingStarts[wid + 1] as number)) {
+              const end = postingStarts[wid + 1] as number;
+              const lo = lowerBound(postingRows, r, postingStarts[wid] as number, end);
+              if (postingRows[lo] === r && lo < end) {
                 marks[r] = ti + 1;
                 break;
               }

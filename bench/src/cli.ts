@@ -11,6 +11,7 @@ import { importScenario } from './scenarios/import.js';
 import { ingest } from './scenarios/ingest.js';
 import { terminal } from './scenarios/terminal.js';
 import { terminalCatalog } from './scenarios/terminal-catalog.js';
+import { trickle } from './scenarios/trickle.js';
 
 /** `npm run bench -- <scenario> [--quick] [--json]` */
 const SCENARIOS: Readonly<Record<string, Scenario>> = {
@@ -25,6 +26,7 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'terminal-catalog': terminalCatalog,
   files: filesScenario,
   faults: faults(),
+  trickle,
 };
 const FLAGS = new Set(['--quick', '--json']);
 
@@ -40,7 +42,7 @@ async function main(args: readonly string[]): Promise<number> {
     console.error(`--scenario needs a name\n${usage()}`);
     return 2;
   }
-  // `--minutes <n>`: how long a duration-bound scenario runs (the soak).
+  // `--minutes <n>`: how long a duration-bound scenario runs (the soak, trickle).
   const mAt = args.indexOf('--minutes');
   const minutes = mAt >= 0 ? Number(args[mAt + 1]) : undefined;
   if (minutes !== undefined && !(minutes > 0)) {

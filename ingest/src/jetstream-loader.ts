@@ -3,9 +3,14 @@ import type { EventLoader } from './event-loader.js';
 import type { StreamNames } from './jetstream-setup.js';
 
 export interface JetStreamLoaderOptions {
-  /** A batch is flushed at this many messages... */
+  /** A full batch (this many messages) loads at once... */
   readonly batchRows: number;
-  /** ...or this long after its first message, whichever comes first. */
+  /**
+   * ...a partial one no sooner than this long after the previous load began: at most one partial
+   * load per `batchMs`, so a steady trickle costs the warehouse a few inserts a second (each insert
+   * writes a part per table and view, then merges them), not one per sale. The first message after
+   * a quiet spell loads at once.
+   */
   readonly batchMs: number;
   readonly onError?: (error: unknown) => void;
 }
@@ -26,6 +31,8 @@ export class JetStreamLoader {
   #timer: NodeJS.Timeout | undefined;
   /** The running drain, if any: one batch in flight at a time, the next one gathering meanwhile. */
   #draining: Promise<void> | undefined;
+  /** When the last load began (Date.now()). */
+  #lastLoadAt = 0;
 
   constructor(js: JetStreamClient, names: StreamNames, loader: EventLoader, opts: JetStreamLoaderOptions) {
     this.#js = js;
@@ -46,41 +53,51 @@ export class JetStreamLoader {
     await this.#messages.close();
     await this.#loop;
     this.#messages = undefined;
-    await this.#scheduleFlush();
+    while (this.#draining || this.#buffer.length > 0) await this.#scheduleFlush(true);
   }
 
   async #run(messages: ConsumerMessages): Promise<void> {
     for await (const m of messages) {
       this.#buffer.push(m);
-      if (this.#buffer.length >= this.#opts.batchRows) {
-        // Backpressure: wait for this batch before pulling more.
-        await this.#scheduleFlush();
-      } else if (!this.#timer) {
-        this.#timer = setTimeout(() => void this.#scheduleFlush(), this.#opts.batchMs);
-      }
+      // Backpressure: a full batch loads now, and no more is pulled until it is in.
+      if (this.#buffer.length >= this.#opts.batchRows) await this.#scheduleFlush();
+      else this.#arm();
     }
   }
 
+  /** Plan the next partial load: now when the last one began `batchMs` ago or more, else then. */
+  #arm(): void {
+    if (this.#draining || this.#timer || this.#buffer.length === 0) return;
+    const wait = this.#lastLoadAt + this.#opts.batchMs - Date.now();
+    if (wait <= 0) void this.#scheduleFlush();
+    else this.#timer = setTimeout(() => void this.#scheduleFlush(), wait);
+  }
+
   /**
-   * Load what is buffered. While a batch is loading, messages keep gathering and go as ONE next
-   * batch (up to batchRows) when it is done: a warehouse slower than `batchMs` gets fewer, larger
-   * batches instead of a growing queue of small ones (which outlived ack_wait and were redelivered).
+   * Load what is buffered: full batches back to back, then, unless `all`, the rest waits for its
+   * turn (`#arm`). While a batch is loading, messages keep gathering and go as ONE next batch (up
+   * to batchRows): a warehouse slower than `batchMs` gets fewer, larger batches instead of a
+   * growing queue of small ones (which outlived ack_wait and were redelivered).
    */
-  #scheduleFlush(): Promise<void> {
+  #scheduleFlush(all = false): Promise<void> {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (!this.#draining && this.#buffer.length > 0) this.#draining = this.#drain();
+    if (!this.#draining && this.#buffer.length > 0) this.#draining = this.#drain(all);
     return this.#draining ?? Promise.resolve();
   }
 
-  async #drain(): Promise<void> {
+  async #drain(all: boolean): Promise<void> {
     try {
-      while (this.#buffer.length > 0) await this.#flush(this.#buffer.splice(0, this.#opts.batchRows));
+      do {
+        this.#lastLoadAt = Date.now();
+        await this.#flush(this.#buffer.splice(0, this.#opts.batchRows));
+      } while (this.#buffer.length >= (all ? 1 : this.#opts.batchRows));
     } finally {
       this.#draining = undefined;
     }
+    this.#arm();
   }
 
   async #flush(batch: JsMsg[]): Promise<void> {

@@ -198,6 +198,42 @@ describe('JetStream loader', () => {
     expect(inserts.length).toBeLessThanOrEqual(20);
   });
 
+  it('loads a lone event at once, and a steady trickle at most once per batch window', async () => {
+    // Each warehouse insert writes a part per table and view and the engine merges them after; a
+    // trickle loaded as it came (one insert per sale) cost a store server a core (the soak).
+    const loads: Array<{ at: number; n: number }> = [];
+    const warehouse = new EventLoader(wh);
+    const counting = {
+      load(payloads: ReadonlyArray<string | Uint8Array>) {
+        loads.push({ at: Date.now(), n: payloads.length });
+        return warehouse.load(payloads);
+      },
+    } as EventLoader;
+    const consumer = new JetStreamLoader(js, names, counting, { batchRows: 5_000, batchMs: 400 });
+    await consumer.start();
+    const lone = sale(13, 900);
+    const sentAt = Date.now();
+    await js.publish(eventSubject(names, 13, lone.type), JSON.stringify(lone), { msgID: lone.eventId });
+    await waitFor(async () => (await storeTotal(13)).tickets >= 1);
+    expect(loads).toHaveLength(1);
+    expect((loads[0]?.at ?? Number.POSITIVE_INFINITY) - sentAt).toBeLessThan(300); // not held for the window
+    await new Promise((r) => setTimeout(r, 500)); // a quiet spell
+    loads.length = 0;
+    const events = Array.from({ length: 60 }, (_, i) => sale(13, 901 + i));
+    const started = Date.now();
+    for (const e of events) {
+      await js.publish(eventSubject(names, 13, e.type), JSON.stringify(e), { msgID: e.eventId });
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await waitFor(async () => (await storeTotal(13)).tickets >= 61);
+    const spanMs = Date.now() - started;
+    await consumer.stop();
+    expect(await storeTotal(13)).toEqual({ revenue: [lone, ...events].reduce((s, e) => s + e.total, 0), tickets: 61 });
+    // 60 events over ~1.5-2 s: one load per 400 ms window, the first of them at once.
+    expect(loads.length).toBeLessThanOrEqual(Math.ceil(spanMs / 400) + 1);
+    for (let i = 1; i < loads.length; i++) expect((loads[i]?.at ?? 0) - (loads[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(395);
+  });
+
   it('counts events delivered by two relay passes at the same moment once', async () => {
     // The relay's loop and a manual relay pass read the same outbox rows; the in-process bus hands
     // both batches to the loader at once. Loads run one after another, so the later ones find them stored.

@@ -22,7 +22,7 @@ export interface KeelConfig {
   readonly natsSubjectPrefix: string;
   readonly natsStream: string;
   readonly natsConsumer: string;
-  /** Loader batch bounds. */
+  /** A full loader batch loads at once; a partial one at most once per loaderBatchMs (see JetStreamLoader). */
   readonly loaderBatchRows: number;
   readonly loaderBatchMs: number;
   readonly relayBatchRows: number;
@@ -176,8 +176,8 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     natsSubjectPrefix: prefix,
     natsStream: env.NATS_STREAM || 'KEEL',
     natsConsumer: env.NATS_CONSUMER || 'keel-warehouse',
-    loaderBatchRows: int(env, 'LOADER_BATCH_ROWS', 5000, 1, 1_000_000),
-    loaderBatchMs: int(env, 'LOADER_BATCH_MS', 200, 1, 60_000),
+    loaderBatchRows: int(env, 'LOADER_BATCH_ROWS', 250, 1, 1_000_000),
+    loaderBatchMs: int(env, 'LOADER_BATCH_MS', 1000, 1, 60_000),
     relayBatchRows: int(env, 'RELAY_BATCH_ROWS', 500, 1, 100_000),
     relayIdleMs: int(env, 'RELAY_IDLE_MS', 50, 1, 60_000),
     relayLingerMs: int(env, 'RELAY_LINGER_MS', 20, 0, 60_000),

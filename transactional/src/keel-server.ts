@@ -272,7 +272,9 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   }, 60_000);
   watchDisk.unref();
   const onError = (part: string) => (e: unknown) => app.log.warn({ err: { message: (e as Error)?.message } }, `${part} failed; retrying`);
-  const relayOpts = { batchRows: config.relayBatchRows, idleMs: config.relayIdleMs, lingerMs: config.relayLingerMs, onError: onError('outbox relay') };
+  // Without NATS every relay pass is a warehouse load, so the relay keeps the loader's pace.
+  const lingerMs = nc ? config.relayLingerMs : Math.max(config.relayLingerMs, config.loaderBatchMs);
+  const relayOpts = { batchRows: config.relayBatchRows, idleMs: config.relayIdleMs, lingerMs, onError: onError('outbox relay') };
   let relay: OutboxRelay;
   let jsLoader: JetStreamLoader | undefined;
   const makeRelay = () => new OutboxRelay(outboxDb, nc ? new NatsPublisher(jetstream(nc), names) : new InProcessBus(loader), relayOpts);

@@ -87,7 +87,7 @@ export async function ingest(options: ScenarioOptions): Promise<ScenarioOutcome>
         loadBatchEvents: 5000,
         loadNote:
           'same events, same tables and views (chDB in the bench process), best of 2 rounds each; raw = the same sale_lines and sale_tenders rows inserted with no look-up',
-        server: 'child process, PostgreSQL + NATS JetStream + chDB, default loader batch (5000 events / 200 ms)',
+        server: `child process, PostgreSQL + NATS JetStream + chDB, loader batching ${process.env.LOADER_BATCH_ROWS ?? 'default'} events / ${process.env.LOADER_BATCH_MS ?? 'default'} ms`,
       },
     };
     return { result, tables: [{ title: 'ingest', rows }] };
@@ -118,7 +118,8 @@ async function tickets(url: string, day: string): Promise<number> {
   return ((await res.json()) as { tickets: number }).tickets;
 }
 
-async function steadyLoad(url: string, products: readonly Product[], rate: number, seconds: number, day: string) {
+/** Post `rate` sales/s for `seconds` (open loop) while polling the dashboard every `pollMs`; freshness per committed sale. */
+export async function steadyLoad(url: string, products: readonly Product[], rate: number, seconds: number, day: string, pollMs = POLL_MS) {
   const base = await tickets(url, day);
   const commits: number[] = [];
   const polls: Array<[number, number]> = [];
@@ -129,7 +130,7 @@ async function steadyLoad(url: string, products: readonly Product[], rate: numbe
       const t0 = performance.now();
       const n = await tickets(url, day).catch(() => -1);
       if (n >= 0) polls.push([performance.now(), n - base]);
-      await new Promise((r) => setTimeout(r, Math.max(0, POLL_MS - (performance.now() - t0))));
+      await new Promise((r) => setTimeout(r, Math.max(0, pollMs - (performance.now() - t0))));
     }
   })();
   const start = performance.now();
@@ -162,7 +163,7 @@ async function steadyLoad(url: string, products: readonly Product[], rate: numbe
   const elapsed = (performance.now() - start) / 1000;
   // Wait until every committed sale is visible (or 30 s), then stop polling.
   const until = performance.now() + 30_000;
-  while (performance.now() < until && (polls[polls.length - 1]?.[1] ?? 0) < commits.length) await new Promise((r) => setTimeout(r, POLL_MS));
+  while (performance.now() < until && (polls[polls.length - 1]?.[1] ?? 0) < commits.length) await new Promise((r) => setTimeout(r, pollMs));
   polling = false;
   await poller;
   commits.sort((a, b) => a - b);

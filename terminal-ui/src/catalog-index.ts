@@ -52,7 +52,6 @@ const NUMERIC = /^\d{1,15}$/;
 /** Hits ranked per search (in index order): the rest of a very common word's rows are not looked at. */
 const RANKED = 1000;
 
-/** FNV-1a over a string: the slot of a SKU in the SKU table. */
 /** The first index in [lo, hi) of the ascending `sorted` whose value is not below `key` (hi when none). */
 function lowerBound<T extends number | string>(sorted: ArrayLike<T>, key: T, lo = 0, hi = sorted.length): number {
   while (lo < hi) {
@@ -63,6 +62,7 @@ function lowerBound<T extends number | string>(sorted: ArrayLike<T>, key: T, lo 
   return lo;
 }
 
+/** FNV-1a over a string: the slot of a SKU in the SKU table. */
 function hashText(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);

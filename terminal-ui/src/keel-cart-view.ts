@@ -1,8 +1,8 @@
 import { type CartTotals, formatMoney } from '@keel/core';
 import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { live } from 'lit/directives/live.js';
 import type { Cart, CartLine } from './cart.js';
+import { fieldValue } from './field-value.js';
 import { terminalStyles } from './terminal-styles.js';
 
 export interface LineChange {
@@ -108,7 +108,7 @@ export class KeelCartView extends LitElement {
             : ''
         }</td>
       <td>
-        <input class="qty" aria-label="Quantity of ${l.product.name}" inputmode="decimal" .value=${live(qty)}
+        <input class="qty" aria-label="Quantity of ${l.product.name}" inputmode="decimal" .value=${fieldValue(qty)}
           @change=${(e: Event) => {
             const v = Number((e.target as HTMLInputElement).value.replace(',', '.'));
             if (Number.isFinite(v) && v > 0) this.#change({ key: l.key, quantityMilli: Math.round(v * 1000) });
@@ -116,7 +116,7 @@ export class KeelCartView extends LitElement {
           }} />
       </td>
       <td class="disc">
-        <input class="disc" aria-label="Discount % on ${l.product.name}" inputmode="decimal" .value=${live(String(bp))}
+        <input class="disc" aria-label="Discount % on ${l.product.name}" inputmode="decimal" .value=${fieldValue(String(bp))}
           @change=${(e: Event) => {
             const v = Number((e.target as HTMLInputElement).value.replace(',', '.'));
             if (Number.isFinite(v) && v >= 0 && v <= 100) this.#change({ key: l.key, discountBp: Math.round(v * 100) });

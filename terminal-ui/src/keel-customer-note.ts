@@ -1,8 +1,8 @@
 import { SALE_NOTE_MAX } from '@keel/core';
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { live } from 'lit/directives/live.js';
 import type { CartCustomer } from './cart.js';
+import { fieldValue } from './field-value.js';
 import { type Customer, createCustomer, searchCustomers } from './terminal-api.js';
 import { terminalStyles } from './terminal-styles.js';
 import { ApiError } from './till-session.js';
@@ -148,7 +148,7 @@ export class KeelCustomerNote extends LitElement {
   override render() {
     return html`${this.#customer()}
       <p role="alert">${this.error}</p>
-      <label for="sale-note">Note on the sale<textarea id="sale-note" maxlength=${SALE_NOTE_MAX} .value=${live(this.note)}
+      <label for="sale-note">Note on the sale<textarea id="sale-note" maxlength=${SALE_NOTE_MAX} .value=${fieldValue(this.note)}
         @change=${(e: Event) => this.dispatchEvent(new CustomEvent('note', { detail: (e.target as HTMLTextAreaElement).value }))}></textarea></label>`;
   }
 }

@@ -1,7 +1,7 @@
 import { type CartTotals, formatMoney } from '@keel/core';
 import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { live } from 'lit/directives/live.js';
+import { fieldValue } from './field-value.js';
 import { terminalStyles } from './terminal-styles.js';
 
 /** What the cashier can do from the sale screen besides building the cart. */
@@ -51,7 +51,7 @@ export class KeelSaleTotals extends LitElement {
       html`<button class="secondary" ?disabled=${disabled} @click=${() => this.#emit(action)}>${label}</button>`;
     return html`<p>Total <span class="total money" data-testid="total">${formatMoney(t?.total ?? 0, cur)}</span></p>
       <p>Tax ${formatMoney(t?.tax ?? 0, cur)} · Discount ${formatMoney(t?.discount ?? 0, cur)}</p>
-      <label for="orderdisc">Discount on the whole sale %<input id="orderdisc" inputmode="decimal" autocomplete="off" .value=${live(String(this.orderPercent))}
+      <label for="orderdisc">Discount on the whole sale %<input id="orderdisc" inputmode="decimal" autocomplete="off" .value=${fieldValue(String(this.orderPercent))}
         @change=${(e: Event) => {
           const v = Number((e.target as HTMLInputElement).value.replace(',', '.'));
           if (Number.isFinite(v) && v >= 0 && v <= 100) this.dispatchEvent(new CustomEvent<number>('order-discount', { detail: Math.round(v * 100) }));

@@ -291,10 +291,17 @@ describe('/terminal: price override, customer and note', () => {
     await page.getByRole('button', { name: 'Set price' }).click();
     await expect.poll(() => page.getByRole('dialog').getByRole('alert').textContent()).toContain('needs a manager: only while connected');
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
-    await page.getByLabel('Discount on the whole sale %').fill('50');
-    await page.getByLabel('Discount on the whole sale %').press('Tab');
+    // The cashier types 5, looks up for two seconds, then types 0: meanwhile the till has redrawn (it
+    // does every 1.5 s while a sale waits offline), which must not wipe the 5 from the field.
+    const orderDiscount = page.getByLabel('Discount on the whole sale %');
+    await orderDiscount.fill('5');
+    await page.waitForTimeout(2_000);
+    await orderDiscount.press('0');
+    await orderDiscount.press('Tab');
     await expect.poll(() => till.message()).toContain('A discount above your limit needs a manager: only while connected');
     expect(await till.total()).toBe(450);
+    // The refused discount does not stay in the field as if it applied.
+    await expect.poll(() => orderDiscount.inputValue()).toBe('0');
     await page.getByRole('button', { name: 'Cancel sale' }).click();
 
     // The tea's price goes up before the till gets through; then the server answers again.

@@ -2,6 +2,12 @@ import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-i
 import type { EventLoader } from './event-loader.js';
 import type { StreamNames } from './jetstream-setup.js';
 
+/** How often the loader loads: a full batch at once, a partial one at most once per `batchMs`. */
+export interface LoaderPace {
+  readonly batchRows: number;
+  readonly batchMs: number;
+}
+
 export interface JetStreamLoaderOptions {
   /** A full batch (this many messages) loads at once... */
   readonly batchRows: number;
@@ -12,6 +18,12 @@ export interface JetStreamLoaderOptions {
    * a quiet spell loads at once.
    */
   readonly batchMs: number;
+  /**
+   * The pace while `watched()` says nobody is looking at warehouse figures: fewer, larger loads
+   * (each costs the engine about the same CPU whatever its size). `hurry()` when that changes.
+   */
+  readonly unwatched?: LoaderPace;
+  readonly watched?: () => boolean;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -43,7 +55,8 @@ export class JetStreamLoader {
 
   async start(): Promise<void> {
     const consumer: Consumer = await this.#js.consumers.get(this.#names.stream, this.#names.consumer);
-    this.#messages = await consumer.consume({ max_messages: Math.max(this.#opts.batchRows * 2, 100) });
+    const rows = Math.max(this.#opts.batchRows, this.#opts.unwatched?.batchRows ?? 0);
+    this.#messages = await consumer.consume({ max_messages: Math.max(rows * 2, 100) });
     this.#loop = this.#run(this.#messages);
   }
 
@@ -56,11 +69,24 @@ export class JetStreamLoader {
     while (this.#draining || this.#buffer.length > 0) await this.#scheduleFlush(true);
   }
 
+  /** Someone started looking at warehouse figures: plan the next load at the prompt pace. */
+  hurry(): void {
+    if (!this.#timer) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#arm();
+  }
+
+  #pace(): LoaderPace {
+    const { unwatched, watched } = this.#opts;
+    return unwatched && watched && !watched() ? unwatched : this.#opts;
+  }
+
   async #run(messages: ConsumerMessages): Promise<void> {
     for await (const m of messages) {
       this.#buffer.push(m);
       // Backpressure: a full batch loads now, and no more is pulled until it is in.
-      if (this.#buffer.length >= this.#opts.batchRows) await this.#scheduleFlush();
+      if (this.#buffer.length >= this.#pace().batchRows) await this.#scheduleFlush();
       else this.#arm();
     }
   }
@@ -68,7 +94,7 @@ export class JetStreamLoader {
   /** Plan the next partial load: now when the last one began `batchMs` ago or more, else then. */
   #arm(): void {
     if (this.#draining || this.#timer || this.#buffer.length === 0) return;
-    const wait = this.#lastLoadAt + this.#opts.batchMs - Date.now();
+    const wait = this.#lastLoadAt + this.#pace().batchMs - Date.now();
     if (wait <= 0) void this.#scheduleFlush();
     else this.#timer = setTimeout(() => void this.#scheduleFlush(), wait);
   }
@@ -90,10 +116,12 @@ export class JetStreamLoader {
 
   async #drain(all: boolean): Promise<void> {
     try {
+      let rows: number;
       do {
         this.#lastLoadAt = Date.now();
-        await this.#flush(this.#buffer.splice(0, this.#opts.batchRows));
-      } while (this.#buffer.length >= (all ? 1 : this.#opts.batchRows));
+        rows = this.#pace().batchRows;
+        await this.#flush(this.#buffer.splice(0, rows));
+      } while (this.#buffer.length >= (all ? 1 : rows));
     } finally {
       this.#draining = undefined;
     }

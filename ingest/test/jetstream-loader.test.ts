@@ -234,6 +234,42 @@ describe('JetStream loader', () => {
     for (let i = 1; i < loads.length; i++) expect((loads[i]?.at ?? 0) - (loads[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(395);
   });
 
+  it('while nobody watches, loads at the slower pace; when someone starts looking, loads what waits at once', async () => {
+    let watched = false;
+    const loads: number[] = [];
+    const warehouse = new EventLoader(wh);
+    const counting = {
+      load(payloads: ReadonlyArray<string | Uint8Array>) {
+        loads.push(payloads.length);
+        return warehouse.load(payloads);
+      },
+    } as EventLoader;
+    const consumer = new JetStreamLoader(js, names, counting, {
+      batchRows: 5_000,
+      batchMs: 100,
+      unwatched: { batchRows: 5_000, batchMs: 60_000 },
+      watched: () => watched,
+    });
+    await consumer.start();
+    const publish = async (e: SaleCompletedV1) => js.publish(eventSubject(names, 14, e.type), JSON.stringify(e), { msgID: e.eventId });
+    // The first sale after a quiet spell loads at once either way.
+    const first = sale(14, 700);
+    await publish(first);
+    await waitFor(async () => (await storeTotal(14)).tickets >= 1);
+    // The next ones wait for the unwatched window (a minute) while nobody looks...
+    const later = [sale(14, 701), sale(14, 702)];
+    for (const e of later) await publish(e);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await storeTotal(14)).toEqual({ revenue: 700, tickets: 1 });
+    // ...and load as soon as someone does.
+    watched = true;
+    consumer.hurry();
+    await waitFor(async () => (await storeTotal(14)).tickets >= 3);
+    await consumer.stop();
+    expect(await storeTotal(14)).toEqual({ revenue: 700 + 701 + 702, tickets: 3 });
+    expect(loads).toEqual([1, 2]);
+  });
+
   it('counts events delivered by two relay passes at the same moment once', async () => {
     // The relay's loop and a manual relay pass read the same outbox rows; the in-process bus hands
     // both batches to the loader at once. Loads run one after another, so the later ones find them stored.

@@ -25,6 +25,11 @@ export interface KeelConfig {
   /** A full loader batch loads at once; a partial one at most once per loaderBatchMs (see JetStreamLoader). */
   readonly loaderBatchRows: number;
   readonly loaderBatchMs: number;
+  /**
+   * With NATS, while nobody looks at a dashboard or analytics page (warehouse-watch.ts), a partial
+   * batch loads at most once per loaderUnwatchedMs, a full one at the same rows per second.
+   */
+  readonly loaderUnwatchedMs: number;
   readonly relayBatchRows: number;
   readonly relayIdleMs: number;
   /** After a partial batch the relay waits this long before the next, so one batch carries many sales. */
@@ -178,6 +183,8 @@ export function readConfig(env: Env, cwd: string, overrides: Partial<KeelConfig>
     natsConsumer: env.NATS_CONSUMER || 'keel-warehouse',
     loaderBatchRows: int(env, 'LOADER_BATCH_ROWS', 250, 1, 1_000_000),
     loaderBatchMs: int(env, 'LOADER_BATCH_MS', 1000, 1, 60_000),
+    // Under the JetStream consumer's 30 s ack wait, with room for the load itself.
+    loaderUnwatchedMs: int(env, 'LOADER_UNWATCHED_MS', 5000, 1, 20_000),
     relayBatchRows: int(env, 'RELAY_BATCH_ROWS', 500, 1, 100_000),
     relayIdleMs: int(env, 'RELAY_IDLE_MS', 50, 1, 60_000),
     relayLingerMs: int(env, 'RELAY_LINGER_MS', 20, 0, 60_000),

@@ -31,6 +31,7 @@ import { ReferenceData } from './reference-data.js';
 import type { SaleServiceDeps } from './sale-service.js';
 import { SessionStore } from './sessions.js';
 import { RateLimiter, SignInLockout } from './sign-in-lockout.js';
+import { WarehouseWatch } from './warehouse-watch.js';
 
 export interface KeelServer {
   readonly app: FastifyInstance;
@@ -278,16 +279,27 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   let relay: OutboxRelay;
   let jsLoader: JetStreamLoader | undefined;
   const makeRelay = () => new OutboxRelay(outboxDb, nc ? new NatsPublisher(jetstream(nc), names) : new InProcessBus(loader), relayOpts);
+  // While nobody looks at warehouse figures, fewer and larger loads at the same rows per second.
+  const watch = new WarehouseWatch(
+    () => feed.size,
+    () => jsLoader?.hurry(),
+  );
+  const unwatchedMs = Math.max(config.loaderUnwatchedMs, config.loaderBatchMs);
+  const unwatched = { batchRows: config.loaderBatchRows * Math.ceil(unwatchedMs / config.loaderBatchMs), batchMs: unwatchedMs };
   const makeLoader = () =>
     nc
       ? new JetStreamLoader(jetstream(nc), names, loader, {
           batchRows: config.loaderBatchRows,
           batchMs: config.loaderBatchMs,
+          unwatched,
+          watched: () => watch.watched(),
           onError: onError('warehouse loader'),
         })
       : undefined;
   relay = makeRelay();
   jsLoader = makeLoader();
+
+  app.addHook('onRequest', async (request) => watch.seen(request.url));
 
   // Sales kick the relay so events leave at once rather than at the next poll.
   app.addHook('onResponse', async (request, reply) => {

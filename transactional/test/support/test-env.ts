@@ -47,6 +47,7 @@ export function testConfig(opts: { databaseUrl?: string; dataDir: string; nats?:
       STORE_TIMEZONE: 'Europe/Paris',
       LOG_LEVEL: 'warn',
       LOADER_BATCH_MS: '50',
+      LOADER_UNWATCHED_MS: '50',
       ANALYST_PORT: 'off',
     },
     process.cwd(),

@@ -354,6 +354,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     }
     if (config.analystPort !== null) {
       // Analyst SQL is a side door: if its port is taken, say so and keep selling.
+      const authorizeAnalyst = analystAccess(tokens);
       try {
         analyst = await startAnalystServer({
           warehouse,
@@ -364,7 +365,11 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
             maxMemoryBytes: config.analystMaxMemoryBytes,
             maxResultRows: config.analystMaxResultRows,
           },
-          authorize: analystAccess(tokens),
+          authorize: async (credentials) => {
+            const access = await authorizeAnalyst(credentials);
+            if (access.ok) watch.touch();
+            return access;
+          },
           onRefused: (who, reason) => void auditSafely(db, { actor: who, action: 'analyst.refused', subject: null, detail: { reason }, requestId: null }, app),
           log: app.log.child({ part: 'analyst' }),
         });

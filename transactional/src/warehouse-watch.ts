@@ -6,7 +6,7 @@ const WATCHED_PATHS = ['/api/v1/dashboard/', '/api/v1/analytics/'];
 
 /**
  * Whether someone is looking at warehouse figures now: a dashboard holds the live stream open, or
- * a dashboard or analytics request came within the last minute. The loader keeps its prompt pace
+ * a dashboard or analytics request, or an analyst's SQL, came within the last minute. The loader keeps its prompt pace
  * (a new sale on the dashboard within a second or two) only then; otherwise it loads in fewer,
  * larger batches, as each load costs the embedded engine about the same CPU whatever its size,
  * CPU that a busy checkout needs more.
@@ -26,7 +26,11 @@ export class WarehouseWatch {
 
   /** A request arrived: note it if it reads figures a person is looking at. */
   seen(url: string): void {
-    if (!WATCHED_PATHS.some((p) => url.startsWith(p))) return;
+    if (WATCHED_PATHS.some((p) => url.startsWith(p))) this.touch();
+  }
+
+  /** Someone read warehouse figures just now (a dashboard, an analyst's SQL). */
+  touch(): void {
     const was = this.watched();
     this.#lastSeen = this.#now();
     if (!was) this.#onWatch();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WATCH_WINDOW_MS, WarehouseWatch } from '../src/warehouse-watch.js';
 
 describe('warehouse watch', () => {
-  it('counts a dashboard or analytics request as someone looking for a minute, an open live stream for as long as it is open', () => {
+  it('counts a dashboard or analytics request or analyst SQL as someone looking for a minute, an open live stream for as long as it is open', () => {
     let now = 1_000_000;
     let streams = 0;
     let started = 0;
@@ -35,5 +35,10 @@ describe('warehouse watch', () => {
     expect(watch.watched()).toBe(false);
     watch.seen('/api/v1/dashboard/stream');
     expect(started).toBe(2);
+    // An analyst's SQL (the analyst endpoint has its own port) counts too.
+    now += 2 * WATCH_WINDOW_MS;
+    watch.touch();
+    expect(watch.watched()).toBe(true);
+    expect(started).toBe(3);
   });
 });

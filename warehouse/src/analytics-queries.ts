@@ -148,13 +148,28 @@ export async function ranking(wh: Warehouse, dim: RankDimension, f: RangeFilter,
       ? 'sum(revenue) AS revenue, sum(net) - sum(cost) AS margin, sum(tickets) AS tickets, sum(items_milli) AS itemsMilli'
       : 'sum(total) AS revenue, sum(net) - sum(cost) AS margin, countIf(line_no = 1) AS tickets, sum(quantity_milli) AS itemsMilli';
   const dir = opts.order === 'top' ? 'DESC' : 'ASC';
+  const order = `ORDER BY ${ORDER_EXPR[opts.by]} ${dir}, key ASC${opts.limit > 0 ? '\nLIMIT {limit:UInt32}' : ''}`;
+  const range = params(f); // checks the days before anything reads them
+  const weeks = dim === 'product' && source === 'view' && f.storeId === undefined ? fullWeeks(f) : undefined;
   const rows = await wh.query<{ key: number | string; revenue: number; margin: number; tickets: number; itemsMilli: number }>(
-    `SELECT ${column} AS key, ${measures}
+    weeks
+      ? // The whole chain: whole weeks from the week projection, the days around them from the day one.
+        `SELECT product_id AS key, sum(revenue) AS revenue, sum(net) - sum(cost) AS margin, sum(tickets) AS tickets, sum(items_milli) AS itemsMilli
+FROM (
+  SELECT product_id, ${CHAIN_PART} FROM ${view}
+  WHERE toMonday(business_day) BETWEEN {weekFrom:Date} AND {weekTo:Date} GROUP BY product_id
+  UNION ALL
+  SELECT product_id, ${CHAIN_PART} FROM ${view}
+  WHERE ${RANGE} AND NOT (business_day BETWEEN {weekFrom:Date} AND {weekEnd:Date}) GROUP BY product_id
+)
+GROUP BY key
+${order}`
+      : `SELECT ${column} AS key, ${measures}
 FROM ${source === 'view' ? view : 'sale_lines'}
 WHERE ${RANGE}${storeFilter(f.storeId)}
 GROUP BY key
-ORDER BY ${ORDER_EXPR[opts.by]} ${dir}, key ASC${opts.limit > 0 ? '\nLIMIT {limit:UInt32}' : ''}`,
-    { ...params(f), ...(opts.limit > 0 ? { limit: opts.limit } : {}) },
+${order}`,
+    { ...range, ...(weeks ?? {}), ...(opts.limit > 0 ? { limit: opts.limit } : {}) },
   );
   return {
     key: rows.map((r) => r.key),
@@ -163,6 +178,20 @@ ORDER BY ${ORDER_EXPR[opts.by]} ${dir}, key ASC${opts.limit > 0 ? '\nLIMIT {limi
     tickets: rows.map((r) => r.tickets),
     itemsMilli: rows.map((r) => r.itemsMilli),
   };
+}
+
+const CHAIN_PART = 'sum(revenue) AS revenue, sum(net) AS net, sum(cost) AS cost, sum(tickets) AS tickets, sum(items_milli) AS items_milli';
+
+/**
+ * The whole ISO weeks (Monday to Sunday) inside the range: the Monday of the first and of the last,
+ * and that last Sunday; undefined when the range holds no whole week.
+ */
+export function fullWeeks(f: RangeFilter): { weekFrom: string; weekTo: string; weekEnd: string } | undefined {
+  const weekday = (day: string) => (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7; // Monday 0
+  const weekFrom = addDays(f.from, (7 - weekday(f.from)) % 7);
+  const weekEnd = addDays(f.to, -((weekday(f.to) + 1) % 7));
+  if (weekEnd < addDays(weekFrom, 6)) return undefined;
+  return { weekFrom, weekTo: addDays(weekEnd, -6), weekEnd };
 }
 
 /** Payments by tender kind over the range, largest amount first. */

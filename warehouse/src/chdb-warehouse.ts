@@ -1,4 +1,5 @@
 import { Session } from 'chdb';
+import { materializeChainProjections } from './analytics-schema.js';
 import { SCHEMA_STATEMENTS } from './schema.js';
 import { checkInsert, insertSettings, type Warehouse } from './warehouse.js';
 import { errorMessage, WarehouseError } from './warehouse-error.js';
@@ -27,6 +28,7 @@ export class ChdbWarehouse implements Warehouse {
         throw new WarehouseError('WAREHOUSE_QUERY_FAILED', `migration: ${errorMessage(err)}`, { cause: err });
       }
     }
+    await materializeChainProjections(this);
   }
 
   async insertRows(table: string, rows: readonly Record<string, unknown>[], dedupToken: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { materializeChainProjections } from './analytics-schema.js';
 import { SCHEMA_STATEMENTS } from './schema.js';
 import { checkInsert, insertSettings, type Warehouse } from './warehouse.js';
 import { errorMessage, WarehouseError } from './warehouse-error.js';
@@ -37,6 +38,7 @@ export class ClickHouseWarehouse implements Warehouse {
         throw this.failure('WAREHOUSE_QUERY_FAILED', 'migration', err);
       }
     }
+    await materializeChainProjections(this);
   }
 
   async insertRows(table: string, rows: readonly Record<string, unknown>[], dedupToken: string): Promise<void> {

@@ -6,6 +6,7 @@ export {
   type DailyTrend,
   dailyTrend,
   daysOf,
+  fullWeeks,
   type Heatmap,
   MAX_RANGE_DAYS,
   type RangeFilter,

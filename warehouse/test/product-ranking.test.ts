@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fullWeeks, loadDemoHistory, ranking, type Warehouse } from '../src/index.js';
+import { openTempChdb } from './temp-chdb.js';
+
+/** Chain-wide product rankings read whole weeks and edge days from projections: same figures as the raw lines. */
+describe('product rankings across the chain', () => {
+  let wh: Warehouse;
+  let dispose: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ wh, dispose } = await openTempChdb('ranking'));
+    // 70 days to Tuesday 2026-03-31, 3 stores, 400 products.
+    await loadDemoHistory(wh, { lines: 60_000, stores: 3, products: 400, days: 70, endDay: '2026-03-31', seed: 11, daysPerBatch: 9 });
+  });
+  afterAll(async () => {
+    await dispose?.();
+  });
+
+  it('finds the whole ISO weeks inside a range', () => {
+    // Tuesday 2026-03-03 .. Wednesday 2026-03-25: Mondays 03-09 and 03-16, last Sunday 03-22.
+    expect(fullWeeks({ from: '2026-03-03', to: '2026-03-25' })).toEqual({ weekFrom: '2026-03-09', weekTo: '2026-03-16', weekEnd: '2026-03-22' });
+    expect(fullWeeks({ from: '2026-03-02', to: '2026-03-08' })).toEqual({ weekFrom: '2026-03-02', weekTo: '2026-03-02', weekEnd: '2026-03-08' });
+    expect(fullWeeks({ from: '2026-03-03', to: '2026-03-09' })).toBeUndefined();
+    expect(fullWeeks({ from: '2026-03-04', to: '2026-03-06' })).toBeUndefined();
+  });
+
+  const ranges = [
+    { from: '2026-03-02', to: '2026-03-29' }, // whole weeks only
+    { from: '2026-03-03', to: '2026-03-25' }, // edge days on both sides
+    { from: '2026-03-02', to: '2026-03-31' }, // 30 days ending on a Tuesday, as the dashboard asks
+    { from: '2026-03-04', to: '2026-03-07' }, // no whole week
+    { from: '2026-01-01', to: '2026-03-31' }, // before the history starts
+  ];
+  it.each(ranges)('ranks products from the views exactly as from the raw lines, $from to $to', async (range) => {
+    for (const by of ['revenue', 'margin', 'items'] as const) {
+      for (const order of ['top', 'bottom'] as const) {
+        const opts = { by, order, limit: 10 };
+        const fromViews = await ranking(wh, 'product', range, opts);
+        expect(fromViews.key).toHaveLength(10);
+        expect(fromViews).toEqual(await ranking(wh, 'product', range, opts, 'raw'));
+      }
+    }
+    const every = { by: 'revenue', order: 'top', limit: 0 } as const;
+    expect(await ranking(wh, 'product', range, every)).toEqual(await ranking(wh, 'product', range, every, 'raw'));
+  });
+
+  it('builds the projections for a warehouse written before they existed, and keeps the figures right meanwhile', async () => {
+    await wh.execute('ALTER TABLE sales_product_day DROP PROJECTION chain_week SETTINGS mutations_sync = 1');
+    const range = { from: '2026-03-03', to: '2026-03-25' };
+    const opts = { by: 'margin', order: 'top', limit: 10 } as const;
+    const raw = await ranking(wh, 'product', range, opts, 'raw');
+    await wh.migrate(); // adds the projection back and starts building it for the existing parts
+    expect(await ranking(wh, 'product', range, opts)).toEqual(raw);
+    const lacking = async () =>
+      Number(
+        (
+          await wh.query<{ n: string }>(
+            "SELECT count() AS n FROM system.parts WHERE database = currentDatabase() AND table = 'sales_product_day' AND active AND NOT has(projections, 'chain_week')",
+          )
+        )[0]?.n,
+      );
+    for (let i = 0; i < 100 && (await lacking()) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await lacking()).toBe(0);
+    expect(await ranking(wh, 'product', range, opts)).toEqual(raw);
+  });
+});

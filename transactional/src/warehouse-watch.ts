@@ -6,10 +6,10 @@ const WATCHED_PATHS = ['/api/v1/dashboard/', '/api/v1/analytics/'];
 
 /**
  * Whether someone is looking at warehouse figures now: a dashboard holds the live stream open, or
- * a dashboard or analytics request, or an analyst's SQL, came within the last minute. The loader keeps its prompt pace
- * (a new sale on the dashboard within a second or two) only then; otherwise it loads in fewer,
- * larger batches, as each load costs the embedded engine about the same CPU whatever its size,
- * CPU that a busy checkout needs more.
+ * a dashboard or analytics request, or an analyst's SQL, came within the last minute. The loader
+ * keeps its prompt pace (a new sale on the dashboard within a second or two) only then; otherwise
+ * it loads in fewer, larger batches, as each load costs the embedded engine about the same CPU
+ * whatever its size, CPU that a busy checkout needs more.
  */
 export class WarehouseWatch {
   readonly #streams: () => number;

@@ -148,27 +148,24 @@ export async function ranking(wh: Warehouse, dim: RankDimension, f: RangeFilter,
       ? 'sum(revenue) AS revenue, sum(net) - sum(cost) AS margin, sum(tickets) AS tickets, sum(items_milli) AS itemsMilli'
       : 'sum(total) AS revenue, sum(net) - sum(cost) AS margin, countIf(line_no = 1) AS tickets, sum(quantity_milli) AS itemsMilli';
   const dir = opts.order === 'top' ? 'DESC' : 'ASC';
-  const order = `ORDER BY ${ORDER_EXPR[opts.by]} ${dir}, key ASC${opts.limit > 0 ? '\nLIMIT {limit:UInt32}' : ''}`;
   const range = params(f); // checks the days before anything reads them
   const weeks = dim === 'product' && source === 'view' && f.storeId === undefined ? fullWeeks(f) : undefined;
-  const rows = await wh.query<{ key: number | string; revenue: number; margin: number; tickets: number; itemsMilli: number }>(
-    weeks
-      ? // The whole chain: whole weeks from the week projection, the days around them from the day one.
-        `SELECT product_id AS key, sum(revenue) AS revenue, sum(net) - sum(cost) AS margin, sum(tickets) AS tickets, sum(items_milli) AS itemsMilli
-FROM (
+  // The whole chain's products: whole weeks from the week projection, the days around them from the day one.
+  const from = weeks
+    ? `(
   SELECT product_id, ${CHAIN_PART} FROM ${view}
   WHERE toMonday(business_day) BETWEEN {weekFrom:Date} AND {weekTo:Date} GROUP BY product_id
   UNION ALL
   SELECT product_id, ${CHAIN_PART} FROM ${view}
   WHERE ${RANGE} AND NOT (business_day BETWEEN {weekFrom:Date} AND {weekEnd:Date}) GROUP BY product_id
-)
+)`
+    : `${source === 'view' ? view : 'sale_lines'}
+WHERE ${RANGE}${storeFilter(f.storeId)}`;
+  const rows = await wh.query<{ key: number | string; revenue: number; margin: number; tickets: number; itemsMilli: number }>(
+    `SELECT ${column} AS key, ${measures}
+FROM ${from}
 GROUP BY key
-${order}`
-      : `SELECT ${column} AS key, ${measures}
-FROM ${source === 'view' ? view : 'sale_lines'}
-WHERE ${RANGE}${storeFilter(f.storeId)}
-GROUP BY key
-${order}`,
+ORDER BY ${ORDER_EXPR[opts.by]} ${dir}, key ASC${opts.limit > 0 ? '\nLIMIT {limit:UInt32}' : ''}`,
     { ...range, ...(weeks ?? {}), ...(opts.limit > 0 ? { limit: opts.limit } : {}) },
   );
   return {
@@ -180,6 +177,7 @@ ${order}`,
   };
 }
 
+/** A chain subquery's columns: the view's names, so the outer query sums them as it sums the view. */
 const CHAIN_PART = 'sum(revenue) AS revenue, sum(net) AS net, sum(cost) AS cost, sum(tickets) AS tickets, sum(items_milli) AS items_milli';
 
 /**

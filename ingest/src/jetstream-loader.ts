@@ -2,6 +2,12 @@ import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-i
 import type { EventLoader } from './event-loader.js';
 import type { StreamNames } from './jetstream-setup.js';
 
+/**
+ * A warehouse that falls behind loads larger batches, up to this many times `batchRows`: a load
+ * costs about the same whatever its size, so catching up takes fewer, larger loads.
+ */
+export const CATCH_UP_FACTOR = 8;
+
 /** How often the loader loads: a full batch at once, a partial one at most once per `batchMs`. */
 export interface LoaderPace {
   readonly batchRows: number;
@@ -56,7 +62,7 @@ export class JetStreamLoader {
   async start(): Promise<void> {
     const consumer: Consumer = await this.#js.consumers.get(this.#names.stream, this.#names.consumer);
     const rows = Math.max(this.#opts.batchRows, this.#opts.unwatched?.batchRows ?? 0);
-    this.#messages = await consumer.consume({ max_messages: Math.max(rows * 2, 100) });
+    this.#messages = await consumer.consume({ max_messages: Math.max(rows * CATCH_UP_FACTOR, 100) });
     this.#loop = this.#run(this.#messages);
   }
 
@@ -85,8 +91,11 @@ export class JetStreamLoader {
   async #run(messages: ConsumerMessages): Promise<void> {
     for await (const m of messages) {
       this.#buffer.push(m);
-      // Backpressure: a full batch loads now, and no more is pulled until it is in.
-      if (this.#buffer.length >= this.#pace().batchRows) await this.#scheduleFlush();
+      const { batchRows } = this.#pace();
+      // Backpressure: a catch-up batch's worth waiting and no more is pulled until a load is in.
+      if (this.#buffer.length >= batchRows * CATCH_UP_FACTOR) await this.#scheduleFlush();
+      // A full batch loads now, or, while one is loading, right after it (the drain takes it).
+      else if (this.#buffer.length >= batchRows) void this.#scheduleFlush();
       else this.#arm();
     }
   }
@@ -102,8 +111,9 @@ export class JetStreamLoader {
   /**
    * Load what is buffered: full batches back to back, then, unless `all`, the rest waits for its
    * turn (`#arm`). While a batch is loading, messages keep gathering and go as ONE next batch (up
-   * to batchRows): a warehouse slower than `batchMs` gets fewer, larger batches instead of a
-   * growing queue of small ones (which outlived ack_wait and were redelivered).
+   * to batchRows × CATCH_UP_FACTOR): a warehouse slower than `batchMs`, or slower than the sales
+   * arrive, gets fewer, larger batches instead of a growing queue of small ones (which outlived
+   * ack_wait and were redelivered, or fell ever further behind).
    */
   #scheduleFlush(all = false): Promise<void> {
     if (this.#timer) {
@@ -120,7 +130,7 @@ export class JetStreamLoader {
       do {
         this.#lastLoadAt = Date.now();
         rows = this.#pace().batchRows;
-        await this.#flush(this.#buffer.splice(0, rows));
+        await this.#flush(this.#buffer.splice(0, rows * CATCH_UP_FACTOR));
       } while (this.#buffer.length >= (all ? 1 : rows));
     } finally {
       this.#draining = undefined;

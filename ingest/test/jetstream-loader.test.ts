@@ -8,7 +8,7 @@ import { type JetStreamClient, jetstream, jetstreamManager } from '@nats-io/jets
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLoader } from '../src/event-loader.js';
-import { JetStreamLoader } from '../src/jetstream-loader.js';
+import { CATCH_UP_FACTOR, JetStreamLoader } from '../src/jetstream-loader.js';
 import { ensureStream, eventSubject, type StreamNames } from '../src/jetstream-setup.js';
 
 /** The loader on real NATS JetStream and chDB: redelivery, replays and poison messages. */
@@ -196,6 +196,34 @@ describe('JetStream loader', () => {
     // ~3 s of trickle at 300 ms an insert: about ten inserts, each taking what arrived meanwhile
     // (one insert per 50 ms window, as before the fix, would be some 60 and fall ever further behind).
     expect(inserts.length).toBeLessThanOrEqual(20);
+  });
+
+  it('catches up with larger batches when sales arrive faster than it loads full ones', async () => {
+    // Full batches of 20 at 300 ms a load carry ~67 sales/s; sales come at ~200/s. Loading only
+    // full batches, the lag grew for as long as sales came in (15 loads of 20 here, each waiting
+    // on the one before); a load now takes what gathered meanwhile, up to CATCH_UP_FACTOR batches.
+    const inserts: number[] = [];
+    const warehouse = new EventLoader(wh);
+    const slow = {
+      async load(payloads: ReadonlyArray<string | Uint8Array>) {
+        inserts.push(payloads.length);
+        await new Promise((r) => setTimeout(r, 300));
+        return warehouse.load(payloads);
+      },
+    } as EventLoader;
+    const consumer = new JetStreamLoader(js, names, slow, { batchRows: 20, batchMs: 50 });
+    await consumer.start();
+    const events = Array.from({ length: 300 }, (_, i) => sale(15, 700 + i));
+    for (const [i, e] of events.entries()) {
+      await js.publish(eventSubject(names, 15, e.type), JSON.stringify(e), { msgID: e.eventId });
+      if (i % 2 === 1) await new Promise((r) => setTimeout(r, 10));
+    }
+    await waitFor(async () => (await storeTotal(15)).tickets >= 300);
+    await consumer.stop();
+    expect(await storeTotal(15)).toEqual({ revenue: events.reduce((s, e) => s + e.total, 0), tickets: 300 });
+    expect(Math.max(...inserts)).toBeGreaterThan(20);
+    expect(Math.max(...inserts)).toBeLessThanOrEqual(20 * CATCH_UP_FACTOR);
+    expect(inserts.length).toBeLessThanOrEqual(8);
   });
 
   it('loads a lone event at once, and a steady trickle at most once per batch window', async () => {

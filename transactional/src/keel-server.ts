@@ -154,7 +154,9 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
 
   let nc: NatsConnection | undefined;
   if (config.natsUrl) {
-    nc = await connect({ servers: config.natsUrl, name: 'keel', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    // noAsyncTraces: no error object (with its stack) built ahead for every JetStream publish; the
+    // relay logs an error's message, never a stack.
+    nc = await connect({ servers: config.natsUrl, name: 'keel', maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true });
     await ensureStream(await jetstreamManager(nc), names);
   }
 

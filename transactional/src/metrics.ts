@@ -118,27 +118,22 @@ export class KeelMetrics {
 }
 
 const startTimes = new WeakMap<object, bigint>();
+const newSaleTotals = new WeakMap<object, number>();
+
+/** The sale route's word that this request recorded a new sale with this total (counted when answered). */
+export function noteNewSale(request: object, total: number): void {
+  newSaleTotals.set(request, total);
+}
 
 /** Time every request by route pattern, count sales and refunds, and serve GET /metrics (permission metrics.read). */
 export function registerMetrics(app: FastifyInstance, metrics: KeelMetrics): void {
   app.addHook('onRequest', async (request) => {
     startTimes.set(request, process.hrtime.bigint());
   });
-  app.addHook('onSend', async (request, reply, payload) => {
-    // A new sale (201; replays answer 200) is counted once, as a refund when its total is negative.
-    if (request.method === 'POST' && request.routeOptions.url === '/api/v1/sales' && reply.statusCode === 201 && typeof payload === 'string') {
-      let total = 0;
-      try {
-        total = Number((JSON.parse(payload) as { total?: number }).total);
-      } catch {
-        // not JSON: counted as a sale
-      }
-      if (total < 0) metrics.refunds.inc();
-      else metrics.sales.inc();
-    }
-    return payload;
-  });
   app.addHook('onResponse', async (request, reply) => {
+    // A new sale (201; replays answer 200) is counted once, as a refund when its total is negative.
+    const total = newSaleTotals.get(request);
+    if (total !== undefined && reply.statusCode === 201) (total < 0 ? metrics.refunds : metrics.sales).inc();
     const start = startTimes.get(request);
     if (start === undefined) return;
     const route = request.routeOptions.url ?? 'unmatched';

@@ -1,6 +1,7 @@
 import { OVERRIDE_REASON_MAX, SALE_NOTE_MAX, TENDER_KINDS } from '@keel/core';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { noteNewSale } from './metrics.js';
 import type { Principal } from './principal.js';
 import { Problem } from './problem.js';
 import { readableSale } from './sale-access.js';
@@ -92,6 +93,7 @@ export const saleRoutes: FastifyPluginAsync<{ deps: SaleServiceDeps }> = async (
     // A signed-in person sells only from an enrolled till (API tokens and trusted loopback are scripts).
     if (principal.via === 'session') throw new Problem('till.required');
     const { sale, replayed } = await recordSale(deps, principal, request.body as SaleSubmission, request.id);
+    if (!replayed) noteNewSale(request, sale.total);
     reply.code(replayed ? 200 : 201).header('location', `/api/v1/sales/${sale.id}`);
     return { ...sale, replayed };
   });

@@ -121,6 +121,40 @@ describe('businessTime', () => {
     expect(at('2026-02-01T18:30:00Z', 'Asia/Kolkata')).toEqual({ day: '2026-02-02', hour: 0 });
   });
 
+  it('answers from its last second only for that same second, zone by zone', () => {
+    // The same second twice, then the next second across a local midnight, in two zones in turn.
+    expect(at('2026-01-15T22:59:59.001Z', 'Europe/Paris')).toEqual({ day: '2026-01-15', hour: 23 });
+    expect(at('2026-01-15T22:59:59.999Z', 'Europe/Paris')).toEqual({ day: '2026-01-15', hour: 23 });
+    expect(at('2026-01-15T22:59:59.500Z', 'UTC')).toEqual({ day: '2026-01-15', hour: 22 });
+    expect(at('2026-01-15T23:00:00.000Z', 'Europe/Paris')).toEqual({ day: '2026-01-16', hour: 0 });
+    expect(at('2026-01-15T23:00:00.000Z', 'UTC')).toEqual({ day: '2026-01-15', hour: 23 });
+    // Against a fresh formatter, for instants that often share a second.
+    const reference = (d: Date, zone: string) => {
+      const parts = new Intl.DateTimeFormat('en-CA', {
+        timeZone: zone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        hourCycle: 'h23',
+      }).formatToParts(d);
+      const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+      return { day: `${get('year')}-${get('month')}-${get('day')}`, hour: Number(get('hour')) };
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 999 }), fc.constantFrom('UTC', 'Europe/Paris', 'Asia/Kolkata'))),
+        (steps) => {
+          for (const [s, ms, zone] of steps) {
+            const d = new Date(Date.parse('2026-03-29T00:59:58Z') + s * 1000 + ms);
+            expect(businessTime(d, zone)).toEqual(reference(d, zone));
+          }
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it('always gives a YYYY-MM-DD day and an hour in 0..23', () => {
     fc.assert(
       fc.property(

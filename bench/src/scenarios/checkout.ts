@@ -20,12 +20,14 @@ const MAX_P99_MS = 50;
  * pgbench on the same database at the same client counts.
  *
  * Steps interleave: API at c connections, then pgbench at c clients on the same database while the
- * server idles, so a busy neighbour on the shared machine hits both sides of the ratio alike.
+ * server idles, so a busy neighbour on the shared machine hits both sides of the ratio alike. A full
+ * run goes through the steps three times and reports each step's medians (these machines are noisy).
  */
 export async function checkout(options: ScenarioOptions): Promise<ScenarioOutcome> {
   const { log } = options;
   const steps = options.quick ? [1, 8, 32] : [1, 4, 8, 16, 32];
-  const seconds = options.quick ? 5 : 15;
+  const rounds = options.quick ? 1 : 3;
+  const seconds = options.quick ? 5 : 10;
   const warmupSeconds = options.quick ? 3 : 5;
 
   const loadBefore = loadavg()[0] ?? 0;
@@ -54,15 +56,17 @@ export async function checkout(options: ScenarioOptions): Promise<ScenarioOutcom
     // written already published, so its relay never picks them up.
     const api: HttpLoadStep[] = [];
     const pg: PgbenchRun[] = [];
-    for (const c of steps) {
-      log(`API: ${c} connections, ${seconds} s`);
-      const step = await load(c, seconds);
-      log(`  ${round(step.okPerSecond)} sales/s, p99 ${step.p99Ms} ms, non-2xx ${step.non2xx}, errors ${step.errors}`);
-      api.push(step);
-      log(`pgbench: ${c} clients, ${seconds} s`);
-      const run = await runPgbench({ server: database.server, database: database.name, clients: c, seconds, script });
-      log(`  ${round(run.tps)} tps, avg ${run.latencyAvgMs} ms, failed ${run.failed}`);
-      pg.push(run);
+    for (let r = 1; r <= rounds; r++) {
+      for (const c of steps) {
+        log(`round ${r}/${rounds}, API: ${c} connections, ${seconds} s`);
+        const step = await load(c, seconds);
+        log(`  ${round(step.okPerSecond)} sales/s, p99 ${step.p99Ms} ms, non-2xx ${step.non2xx}, errors ${step.errors}`);
+        api.push(step);
+        log(`round ${r}/${rounds}, pgbench: ${c} clients, ${seconds} s`);
+        const run = await runPgbench({ server: database.server, database: database.name, clients: c, seconds, script });
+        log(`  ${round(run.tps)} tps, avg ${run.latencyAvgMs} ms, failed ${run.failed}`);
+        pg.push(run);
+      }
     }
     const recorded = await database.with(async (c) => {
       const sales = await c.query<{ n: string }>("SELECT count(*) AS n FROM sales WHERE cashier_id IS DISTINCT FROM 'pgbench'");
@@ -71,6 +75,7 @@ export async function checkout(options: ScenarioOptions): Promise<ScenarioOutcom
 
     return verdict({
       steps,
+      rounds,
       seconds,
       warmup,
       api,
@@ -87,8 +92,27 @@ export async function checkout(options: ScenarioOptions): Promise<ScenarioOutcom
   }
 }
 
+/** The median of a sample (the lower middle of an even one). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+}
+
+/** One concurrency step over its rounds: medians of sales/s, p50, p99 and tps; errors summed. */
+interface StepMedians {
+  readonly connections: number;
+  readonly okPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  readonly tps: number;
+  readonly pgLatencyAvgMs: number;
+  readonly pgFailed: number;
+}
+
 function verdict(m: {
   steps: number[];
+  rounds: number;
   seconds: number;
   warmup: HttpLoadStep;
   api: HttpLoadStep[];
@@ -100,12 +124,25 @@ function verdict(m: {
   load: { before: number; after: number };
 }): ScenarioOutcome {
   const errorsOf = (s: HttpLoadStep) => s.non2xx + s.errors;
+  const medians: StepMedians[] = m.steps.map((c) => {
+    const a = m.api.filter((s) => s.connections === c);
+    const p = m.pg.filter((r) => r.clients === c);
+    return {
+      connections: c,
+      okPerSecond: median(a.map((s) => s.okPerSecond)),
+      p50Ms: median(a.map((s) => s.p50Ms)),
+      p99Ms: median(a.map((s) => s.p99Ms)),
+      errors: a.reduce((n, s) => n + errorsOf(s), 0),
+      tps: median(p.map((r) => r.tps)),
+      pgLatencyAvgMs: median(p.map((r) => r.latencyAvgMs)),
+      pgFailed: p.reduce((n, r) => n + r.failed, 0),
+    };
+  });
   // Best step: the most sales/s among steps within the latency bound and without errors; if none is, the most sales/s.
-  const healthy = m.api.filter((s) => s.p99Ms < MAX_P99_MS && errorsOf(s) === 0);
-  const pool = healthy.length > 0 ? healthy : m.api;
+  const healthy = medians.filter((s) => s.p99Ms < MAX_P99_MS && s.errors === 0);
+  const pool = healthy.length > 0 ? healthy : medians;
   const best = pool.reduce((a, b) => (b.okPerSecond > a.okPerSecond ? b : a));
-  const bestPg = m.pg.reduce((a, b) => (b.tps > a.tps ? b : a));
-  const pgSame = m.pg.find((r) => r.clients === best.connections);
+  const bestPg = medians.reduce((a, b) => (b.tps > a.tps ? b : a));
   const baseline = bestPg.tps; // stricter of the two: the best pgbench tps at any client count
   const totalErrors = m.api.reduce((n, s) => n + errorsOf(s), 0) + errorsOf(m.warmup);
   const totalOk = m.api.reduce((n, s) => n + s.ok, 0) + m.warmup.ok;
@@ -115,24 +152,33 @@ function verdict(m: {
   const allRecorded = m.recorded >= totalOk && m.recorded <= totalOk + inFlightAtStepEnds;
   const pass = ratio >= MIN_RATIO && best.p99Ms < MAX_P99_MS && totalErrors === 0 && allRecorded;
 
-  const perStep = m.steps.map((c, i) => {
-    const a = m.api[i];
-    const p = m.pg[i];
-    return {
-      concurrency: c,
-      apiSalesPerSec: round(a?.okPerSecond ?? 0),
-      apiP50Ms: a?.p50Ms ?? 0,
-      apiP99Ms: a?.p99Ms ?? 0,
-      apiErrors: a ? errorsOf(a) : 0,
-      pgbenchTps: round(p?.tps ?? 0),
-      pgbenchAvgMs: p?.latencyAvgMs ?? 0,
-      pgbenchFailed: p?.failed ?? 0,
-      ratioSameConcurrency: round(a && p && p.tps > 0 ? a.okPerSecond / p.tps : 0, 3),
-    };
-  });
+  const perStep = medians.map((s) => ({
+    concurrency: s.connections,
+    apiSalesPerSec: round(s.okPerSecond),
+    apiP50Ms: s.p50Ms,
+    apiP99Ms: s.p99Ms,
+    apiErrors: s.errors,
+    pgbenchTps: round(s.tps),
+    pgbenchAvgMs: s.pgLatencyAvgMs,
+    pgbenchFailed: s.pgFailed,
+    ratioSameConcurrency: round(s.tps > 0 ? s.okPerSecond / s.tps : 0, 3),
+    ...(m.rounds > 1
+      ? {
+          apiSalesPerSecRounds: m.api
+            .filter((a) => a.connections === s.connections)
+            .map((a) => round(a.okPerSecond))
+            .join(' / '),
+          pgbenchTpsRounds: m.pg
+            .filter((r) => r.clients === s.connections)
+            .map((r) => round(r.tps))
+            .join(' / '),
+        }
+      : {}),
+  }));
   const result: BenchResult = {
     scenario: 'checkout',
-    metric: 'new 3-line sales/s through POST /api/v1/sales at the best concurrency, vs the same writes by raw pgbench (best tps at any client count)',
+    metric:
+      'new 3-line sales/s through POST /api/v1/sales at the best concurrency, vs the same writes by raw pgbench (best tps at any client count); medians of each step over the rounds',
     value: round(best.okPerSecond),
     unit: 'sales/s',
     baseline: round(baseline),
@@ -142,6 +188,7 @@ function verdict(m: {
     params: {
       quick: m.quick,
       concurrencySteps: m.steps,
+      rounds: m.rounds,
       secondsPerStep: m.seconds,
       products: m.products,
       linesPerSale: 3,
@@ -149,9 +196,9 @@ function verdict(m: {
       bestRule: `most sales/s among steps with p99 < ${MAX_P99_MS} ms and 0 errors (else most sales/s)`,
       p99Ms: best.p99Ms,
       baselineRule: 'best pgbench tps at any client count (stricter than the same-concurrency tps)',
-      baselineClients: bestPg.clients,
-      pgbenchTpsSameConcurrency: round(pgSame?.tps ?? 0),
-      ratioSameConcurrency: round(pgSame && pgSame.tps > 0 ? best.okPerSecond / pgSame.tps : 0, 3),
+      baselineClients: bestPg.connections,
+      pgbenchTpsSameConcurrency: round(best.tps),
+      ratioSameConcurrency: round(best.tps > 0 ? best.okPerSecond / best.tps : 0, 3),
       apiErrorsTotal: totalErrors,
       api2xxTotal: totalOk,
       salesRecorded: m.recorded,

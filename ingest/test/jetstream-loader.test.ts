@@ -78,6 +78,18 @@ async function storeTotal(storeId: number): Promise<{ revenue: number; tickets: 
   return { revenue: rows.reduce((s, r) => s + r.revenue, 0), tickets: rows.reduce((s, r) => s + r.tickets, 0) };
 }
 
+/** The real loader, noting each load's size and start in `loads`; each load made `delayMs` slower (a busy disk). */
+function recordingLoader(loads: Array<{ at: number; n: number }>, delayMs = 0): EventLoader {
+  const warehouse = new EventLoader(wh);
+  return {
+    async load(payloads: ReadonlyArray<string | Uint8Array>) {
+      loads.push({ at: Date.now(), n: payloads.length });
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      return warehouse.load(payloads);
+    },
+  } as EventLoader;
+}
+
 async function waitFor(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 150 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
 }
@@ -174,16 +186,8 @@ describe('JetStream loader', () => {
     // Regression (found by the fault suite's soak): a batch was cut when its timer fired, not when the
     // previous insert finished, so with inserts slower than batchMs every few messages queued an insert
     // of their own and the warehouse lag grew for as long as sales came in.
-    const inserts: number[] = [];
-    const warehouse = new EventLoader(wh);
-    const slow = {
-      async load(payloads: ReadonlyArray<string | Uint8Array>) {
-        inserts.push(payloads.length);
-        await new Promise((r) => setTimeout(r, 300)); // a busy disk: each insert takes 300 ms
-        return warehouse.load(payloads);
-      },
-    } as EventLoader;
-    const consumer = new JetStreamLoader(js, names, slow, { batchRows: 5_000, batchMs: 50 });
+    const inserts: Array<{ at: number; n: number }> = [];
+    const consumer = new JetStreamLoader(js, names, recordingLoader(inserts, 300), { batchRows: 5_000, batchMs: 50 });
     await consumer.start();
     const events = Array.from({ length: 150 }, (_, i) => sale(11, 500 + i));
     for (const e of events) {
@@ -202,39 +206,25 @@ describe('JetStream loader', () => {
     // Full batches of 20 at 300 ms a load carry ~67 sales/s; 300 sales come at once. Loading only
     // full batches, the lag grew for as long as sales came in (15 loads of 20 here, each waiting
     // on the one before); a load now takes what gathered meanwhile, up to CATCH_UP_FACTOR batches.
-    const inserts: number[] = [];
-    const warehouse = new EventLoader(wh);
-    const slow = {
-      async load(payloads: ReadonlyArray<string | Uint8Array>) {
-        inserts.push(payloads.length);
-        await new Promise((r) => setTimeout(r, 300));
-        return warehouse.load(payloads);
-      },
-    } as EventLoader;
-    const consumer = new JetStreamLoader(js, names, slow, { batchRows: 20, batchMs: 50 });
+    const loads: Array<{ at: number; n: number }> = [];
+    const consumer = new JetStreamLoader(js, names, recordingLoader(loads, 300), { batchRows: 20, batchMs: 50 });
     await consumer.start();
     const events = Array.from({ length: 300 }, (_, i) => sale(15, 700 + i));
     for (const e of events) await js.publish(eventSubject(names, 15, e.type), JSON.stringify(e), { msgID: e.eventId });
     await waitFor(async () => (await storeTotal(15)).tickets >= 300);
     await consumer.stop();
     expect(await storeTotal(15)).toEqual({ revenue: events.reduce((s, e) => s + e.total, 0), tickets: 300 });
-    expect(Math.max(...inserts)).toBeGreaterThan(20);
-    expect(Math.max(...inserts)).toBeLessThanOrEqual(20 * CATCH_UP_FACTOR);
-    expect(inserts.length).toBeLessThanOrEqual(8);
+    const largest = Math.max(...loads.map((l) => l.n));
+    expect(largest).toBeGreaterThan(20);
+    expect(largest).toBeLessThanOrEqual(20 * CATCH_UP_FACTOR);
+    expect(loads.length).toBeLessThanOrEqual(8);
   });
 
   it('loads a lone event at once, and a steady trickle at most once per batch window', async () => {
     // Each warehouse insert writes a part per table and view and the engine merges them after; a
     // trickle loaded as it came (one insert per sale) cost a store server a core (the soak).
     const loads: Array<{ at: number; n: number }> = [];
-    const warehouse = new EventLoader(wh);
-    const counting = {
-      load(payloads: ReadonlyArray<string | Uint8Array>) {
-        loads.push({ at: Date.now(), n: payloads.length });
-        return warehouse.load(payloads);
-      },
-    } as EventLoader;
-    const consumer = new JetStreamLoader(js, names, counting, { batchRows: 5_000, batchMs: 400 });
+    const consumer = new JetStreamLoader(js, names, recordingLoader(loads), { batchRows: 5_000, batchMs: 400 });
     await consumer.start();
     const lone = sale(13, 900);
     const sentAt = Date.now();
@@ -261,15 +251,8 @@ describe('JetStream loader', () => {
 
   it('while nobody watches, loads at the slower pace; when someone starts looking, loads what waits at once', async () => {
     let watched = false;
-    const loads: number[] = [];
-    const warehouse = new EventLoader(wh);
-    const counting = {
-      load(payloads: ReadonlyArray<string | Uint8Array>) {
-        loads.push(payloads.length);
-        return warehouse.load(payloads);
-      },
-    } as EventLoader;
-    const consumer = new JetStreamLoader(js, names, counting, {
+    const loads: Array<{ at: number; n: number }> = [];
+    const consumer = new JetStreamLoader(js, names, recordingLoader(loads), {
       batchRows: 5_000,
       batchMs: 100,
       unwatched: { batchRows: 5_000, batchMs: 60_000 },
@@ -292,7 +275,7 @@ describe('JetStream loader', () => {
     await waitFor(async () => (await storeTotal(14)).tickets >= 3);
     await consumer.stop();
     expect(await storeTotal(14)).toEqual({ revenue: 700 + 701 + 702, tickets: 3 });
-    expect(loads).toEqual([1, 2]);
+    expect(loads.map((l) => l.n)).toEqual([1, 2]);
   });
 
   it('counts events delivered by two relay passes at the same moment once', async () => {

@@ -8,6 +8,7 @@ import { type PgbenchRun, runPgbench } from '../pgbench.js';
 import type { ScenarioOptions } from '../scenario.js';
 import { ScratchDatabase } from '../scratch-database.js';
 import { saleWritesScript } from './sale-writes-script.js';
+import { percentile } from './temp-warehouse.js';
 
 const PRODUCT_COUNT = 1000;
 const STORE_ID = 1;
@@ -92,12 +93,6 @@ export async function checkout(options: ScenarioOptions): Promise<ScenarioOutcom
   }
 }
 
-/** The median of a sample (the lower middle of an even one). */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
-}
-
 /** One concurrency step over its rounds: medians of sales/s, p50, p99 and tps; errors summed. */
 interface StepMedians {
   readonly connections: number;
@@ -129,12 +124,27 @@ function verdict(m: {
     const p = m.pg.filter((r) => r.clients === c);
     return {
       connections: c,
-      okPerSecond: median(a.map((s) => s.okPerSecond)),
-      p50Ms: median(a.map((s) => s.p50Ms)),
-      p99Ms: median(a.map((s) => s.p99Ms)),
+      okPerSecond: percentile(
+        a.map((s) => s.okPerSecond),
+        50,
+      ),
+      p50Ms: percentile(
+        a.map((s) => s.p50Ms),
+        50,
+      ),
+      p99Ms: percentile(
+        a.map((s) => s.p99Ms),
+        50,
+      ),
       errors: a.reduce((n, s) => n + errorsOf(s), 0),
-      tps: median(p.map((r) => r.tps)),
-      pgLatencyAvgMs: median(p.map((r) => r.latencyAvgMs)),
+      tps: percentile(
+        p.map((r) => r.tps),
+        50,
+      ),
+      pgLatencyAvgMs: percentile(
+        p.map((r) => r.latencyAvgMs),
+        50,
+      ),
       pgFailed: p.reduce((n, r) => n + r.failed, 0),
     };
   });

@@ -91,7 +91,13 @@ export function stripParts(files: BackupManifest['files']): { path: string; sha2
 
 /** Run `fn` with a Kysely handle on `url`, closed afterwards. */
 export async function withDatabase<T>(url: string, fn: (db: Kysely<PipelinesDatabase>) => Promise<T>): Promise<T> {
-  const db = new Kysely<PipelinesDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on('error', () => {
+    // PostgreSQL ended an idle session (a restart, or the scratch database dropped WITH (FORCE) while a
+    // session was still closing: a pool's end resolves before its sockets close). pg drops that client;
+    // without a listener the 'error' is unhandled and ends the process.
+  });
+  const db = new Kysely<PipelinesDatabase>({ dialect: new PostgresDialect({ pool }) });
   try {
     return await fn(db);
   } finally {

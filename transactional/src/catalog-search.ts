@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
+import { prepared } from './prepared-statements.js';
 
 export interface SearchFilters {
   readonly categoryId?: number | undefined;
@@ -132,7 +133,11 @@ async function namesHolding(
 
 /** Exact barcode lookup: the scanner's path, one primary-key probe and one join. */
 export async function productByBarcode(db: Kysely<Database>, barcode: string): Promise<SearchHit | undefined> {
-  const r = await sql<SearchHit>`
-    SELECT ${COLUMNS}, 'exact' AS match FROM product_barcodes b JOIN products p ON p.id = b.product_id WHERE b.barcode = ${barcode}`.execute(db);
+  const r = await db.executeQuery(
+    prepared(
+      sql<SearchHit>`
+    SELECT ${COLUMNS}, 'exact' AS match FROM product_barcodes b JOIN products p ON p.id = b.product_id WHERE b.barcode = ${barcode}`.compile(db),
+    ),
+  );
   return r.rows[0];
 }

@@ -7,6 +7,7 @@ import { registerCopyPool } from './copy-connection.js';
 import type { Database } from './database.js';
 import type { BackupSource } from './database-backup.js';
 import { PGlitePool } from './pglite-pool.js';
+import { PreparingClient } from './prepared-statements.js';
 
 export interface OpenDatabase {
   readonly db: Kysely<Database>;
@@ -46,7 +47,7 @@ export const embeddedRestore: EmbeddedPostgres = {
 
 export async function openDatabase(opts: { databaseUrl: string | undefined; dataDir: string; poolSize: number }): Promise<OpenDatabase> {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize, types: pgTypes() as pg.CustomTypesConfig });
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize, types: pgTypes() as pg.CustomTypesConfig, Client: PreparingClient });
     pool.on('error', () => {
       // An idle client lost its connection (PostgreSQL restarted): pg drops it from the pool; the next query reconnects.
     });

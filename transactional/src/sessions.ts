@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { sha256Hex } from './canonical-json.js';
 import type { Database, UserRow } from './database.js';
+import { prepared } from './prepared-statements.js';
 import { type EnrolledTill, tillKeyHash } from './tills.js';
 
 const SECURE_COOKIE = '__Host-keel_session';
@@ -86,7 +87,8 @@ export class SessionStore {
   async find(token: string, tillKey?: string | string[] | undefined): Promise<ActiveSession | undefined> {
     const tokenHash = sha256Hex(token);
     const keyHash = tillKeyHash(tillKey) ?? '';
-    const row = await this.#db
+    // Every signed-in request (each till's) runs this: prepared, it is planned once a connection.
+    const query = this.#db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .leftJoin('tills', (join) => join.onRef('tills.id', '=', 'sessions.till_id').on('tills.key_sha256', '=', keyHash).on('tills.revoked_at', 'is', null))
@@ -100,7 +102,8 @@ export class SessionStore {
         'tills.store_id as till_store_id',
       ])
       .where('sessions.token_sha256', '=', tokenHash)
-      .executeTakeFirst();
+      .compile();
+    const [row] = (await this.#db.executeQuery(prepared(query))).rows;
     if (!row) return undefined;
     const now = Date.now();
     if (now - row.last_seen_at.getTime() > this.#idleMs || !row.active) {

@@ -1,6 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
 import { prepared } from './prepared-statements.js';
+import { SKU_PATTERN } from './product-row-check.js';
 
 export interface SearchFilters {
   readonly categoryId?: number | undefined;
@@ -49,27 +50,9 @@ export async function searchProducts(db: Kysely<Database>, text: string, f: Sear
   const q = text.trim().toLowerCase();
   if (q === '') return [];
   const want = limit + offset;
-  const exact = await sql<SearchHit>`
-    SELECT ${COLUMNS}, 'exact' AS match FROM products p
-    WHERE (p.id = (SELECT product_id FROM product_barcodes WHERE barcode = ${text.trim()}) OR p.sku = ${text.trim()}) ${filters(f)}`.execute(db);
-  const hits: SearchHit[] = [...exact.rows];
-  const seen = new Set(hits.map((h) => h.id));
-  if (hits.length < want && q.length >= 2) {
-    const likeQ = `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const prefix = await sql<SearchHit>`
-      SELECT ${COLUMNS}, 'prefix' AS match FROM products p
-      WHERE lower(p.name) LIKE ${likeQ} ${filters(f)}
-      ORDER BY lower(p.name) USING ~<~ LIMIT ${want}` /* the text_pattern_ops index's own order: no sort */
-      .execute(db);
-    for (const h of prefix.rows) {
-      if (seen.has(h.id)) continue;
-      seen.add(h.id);
-      hits.push(h);
-    }
-  }
-  const terms = q.split(/\s+/).filter((t) => t.length >= 2);
-  // Candidates to rank: enough to fill the page twice; a scan that finds them early stops early.
-  const cap = Math.max(40, want * 2);
+  const code = text.trim();
+  const hits: SearchHit[] = [];
+  const seen = new Set<number>();
   const add = (rows: SearchHit[]) => {
     for (const h of rows) {
       if (seen.has(h.id)) continue;
@@ -77,6 +60,35 @@ export async function searchProducts(db: Kysely<Database>, text: string, f: Sear
       hits.push(h);
     }
   };
+  // The exact and prefix parts have the same plan whatever the text: without filters (the till's
+  // search) they run prepared, planned once a connection. A filter's best plan may depend on its value.
+  const filtered = f.categoryId !== undefined || f.brandId !== undefined || f.active !== undefined;
+  const run = async <R>(query: CompiledQuery<R>) => (await db.executeQuery(filtered ? query : prepared(query))).rows;
+  // A barcode or SKU holds no space (barcodes use a subset of a SKU's characters): other text cannot match exactly.
+  if (SKU_PATTERN.test(code)) {
+    add(
+      await run(
+        sql<SearchHit>`
+          SELECT ${COLUMNS}, 'exact' AS match FROM products p
+          WHERE (p.id = (SELECT product_id FROM product_barcodes WHERE barcode = ${code}) OR p.sku = ${code}) ${filters(f)}`.compile(db),
+      ),
+    );
+  }
+  if (hits.length < want && q.length >= 2) {
+    // Names starting with q, as a range in the text_pattern_ops index's byte order (U+10FFFF sorts after
+    // any character that can follow q), read in that order: no sort, and no LIKE pattern for a generic plan to miss.
+    add(
+      await run(
+        sql<SearchHit>`
+          SELECT ${COLUMNS}, 'prefix' AS match FROM products p
+          WHERE lower(p.name) ~>=~ ${q} AND lower(p.name) ~<~ ${`${q}\u{10FFFF}`} ${filters(f)}
+          ORDER BY lower(p.name) USING ~<~ LIMIT ${want}`.compile(db),
+      ),
+    );
+  }
+  const terms = q.split(/\s+/).filter((t) => t.length >= 2);
+  // Candidates to rank: enough to fill the page twice; a scan that finds them early stops early.
+  const cap = Math.max(40, want * 2);
   if (hits.length < want && terms.length > 0) add(await namesHolding(db, terms, 'words', f, cap));
   if (hits.length < want && q.length >= 3 && terms.length > 0) {
     // Typos: each word that is not a catalog word (the last one may also be the start of one: the

@@ -18,7 +18,8 @@ export interface StagedProduct {
   readonly barcodes: ReadonlyArray<{ code: string; kind: string }>;
 }
 
-const SKU = /^[A-Za-z0-9._/-]{1,64}$/;
+/** What a SKU may hold (a barcode's characters are a subset): no spaces. */
+export const SKU_PATTERN = /^[A-Za-z0-9._/-]{1,64}$/;
 const TRUE = new Set(['true', 'yes', 'y', '1', 'active', 'enabled']);
 const FALSE = new Set(['false', 'no', 'n', '0', 'inactive', 'disabled', 'draft', 'archived']);
 
@@ -26,7 +27,7 @@ const FALSE = new Set(['false', 'no', 'n', '0', 'inactive', 'disabled', 'draft',
 export function checkProductRow(raw: RawProduct, taxClasses: ReadonlySet<string>): { ok: true; row: StagedProduct } | { ok: false; reason: string } {
   const bad = (reason: string) => ({ ok: false as const, reason });
   if (!raw.sku) return bad('SKU is empty');
-  if (!SKU.test(raw.sku)) return bad(`SKU "${raw.sku.slice(0, 70)}" may hold letters, digits and . _ / - only (64 at most)`);
+  if (!SKU_PATTERN.test(raw.sku)) return bad(`SKU "${raw.sku.slice(0, 70)}" may hold letters, digits and . _ / - only (64 at most)`);
   if (!raw.name) return bad('name is empty');
   if (raw.name.length > 200) return bad('name is longer than 200 characters');
   if (raw.price.trim().startsWith('-')) return bad(`price ${raw.price} is negative`);
@@ -49,7 +50,7 @@ export function checkProductRow(raw: RawProduct, taxClasses: ReadonlySet<string>
   if (!unit) return bad(`unit "${raw.unit.slice(0, 20)}" is neither piece nor weight`);
   if (raw.description.length > 4000) return bad('description is longer than 4000 characters');
   if (raw.category.length > 300 || raw.brand.length > 100 || raw.variant.length > 200) return bad('category, brand or variant is too long');
-  if (raw.parentSku && !SKU.test(raw.parentSku)) return bad(`parent SKU "${raw.parentSku.slice(0, 70)}" is not a valid SKU`);
+  if (raw.parentSku && !SKU_PATTERN.test(raw.parentSku)) return bad(`parent SKU "${raw.parentSku.slice(0, 70)}" is not a valid SKU`);
   if (raw.parentSku === raw.sku) return bad('a product cannot be its own parent');
   const barcodes: Array<{ code: string; kind: string }> = [];
   for (const code of raw.barcodes.split(/[|;\s]+/).filter(Boolean)) {

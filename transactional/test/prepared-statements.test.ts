@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { productByBarcode } from '../src/catalog-search.js';
+import { productByBarcode, searchProducts } from '../src/catalog-search.js';
 import { CopyConnection } from '../src/copy-connection.js';
 import { migrate } from '../src/migrate.js';
 import { openDatabase } from '../src/open-database.js';
@@ -41,6 +41,23 @@ describe('the barcode lookup as a prepared statement', () => {
       expect(statements.rows).toHaveLength(1);
       expect(statements.rows[0]?.name).toMatch(/^keel_[0-9a-f]{20}$/);
       expect(statements.rows[0]?.statement).toMatch(/FROM product_barcodes b JOIN products p .* WHERE b\.barcode = \$1/s);
+    } finally {
+      await conn.release();
+    }
+  });
+
+  it('keeps answering name prefixes once PostgreSQL plans the prepared search generically', async () => {
+    const conn = await CopyConnection.open(opened.db);
+    if (!conn) throw new Error('a server PostgreSQL pool was expected');
+    try {
+      // PostgreSQL may switch to one generic plan after five runs; the answers must not change.
+      for (let i = 0; i < 8; i++) {
+        const hits = await searchProducts(conn.db, i % 2 ? 'Whole M' : 'green t', {}, 20, 0);
+        expect(hits.map((h) => [h.sku, h.match])).toEqual([i % 2 ? ['MILK-1', 'prefix'] : ['TEA-1', 'prefix']]);
+      }
+      expect((await searchProducts(conn.db, 'MILK-1', {}, 20, 0))[0]).toMatchObject({ sku: 'MILK-1', match: 'exact' });
+      const statements = await conn.client.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
+      expect(statements.rows.map((r) => r.statement).join('\n')).toMatch(/~>=~ \$1 AND lower\(p\.name\) ~<~ \$2/);
     } finally {
       await conn.release();
     }

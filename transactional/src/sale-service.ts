@@ -17,6 +17,7 @@ import type { AuditEntry } from './audit-log.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import type { Database } from './database.js';
 import { type Approval, type ApprovalPurpose, discountOverLimit, verifyApproval } from './discount-approval.js';
+import { prepared } from './prepared-statements.js';
 import { can, canSeeStore, type Principal } from './principal.js';
 import { Problem } from './problem.js';
 import type { ReferenceData } from './reference-data.js';
@@ -75,10 +76,15 @@ export async function recordSale(
   // One round trip: is this a replay, and the products it names (a replay must answer even if a
   // product was retired since, so the replay check comes before any validation).
   const productIds = [...new Set(req.lines.map((l) => l.productId))];
-  const { rows: found } = await sql<ProductForSale & { existing_sha: string | null }>`
+  // This and the write below keep one text whatever the sale (arrays, not lists): prepared, each is planned once a connection.
+  const { rows: found } = await deps.db.executeQuery(
+    prepared(
+      sql<ProductForSale & { existing_sha: string | null }>`
     SELECT e.sha AS existing_sha, p.id, p.sku, p.price, p.cost, p.tax_class, p.active, p.category_id
     FROM (SELECT (SELECT request_sha256 FROM sales WHERE id = ${req.id}) AS sha) e
-    LEFT JOIN products p ON p.id = ANY(${productIds}::bigint[])`.execute(deps.db);
+    LEFT JOIN products p ON p.id = ANY(${productIds}::bigint[])`.compile(deps.db),
+    ),
+  );
   if (found[0]?.existing_sha) {
     const replay = await findReplay(deps.db, req.id, acceptedShas);
     if (replay) return { sale: replay, replayed: true };
@@ -327,11 +333,11 @@ export async function recordSale(
           const current = await checkRefund(tx, req);
           if (current) checkRefundAmounts(req, lines, current.sold);
         }
-        const result = await write.execute(tx);
+        const result = await tx.executeQuery(prepared(write.compile(tx)));
         if (result.rows[0]?.inserted === 1) await writeSaleExtras(tx, extras);
         return result;
       })
-    : await write.execute(deps.db);
+    : await deps.db.executeQuery(prepared(write.compile(deps.db)));
   if (rows[0]?.inserted !== 1) {
     const again = await findReplay(deps.db, req.id, acceptedShas);
     if (again) return { sale: again, replayed: true };

@@ -64,7 +64,7 @@ export async function checkout(options: ScenarioOptions): Promise<ScenarioOutcom
         log(`  ${round(step.okPerSecond)} sales/s, p99 ${step.p99Ms} ms, non-2xx ${step.non2xx}, errors ${step.errors}`);
         api.push(step);
         log(`round ${r}/${rounds}, pgbench: ${c} clients, ${seconds} s`);
-        const run = await runPgbench({ server: database.server, database: database.name, clients: c, seconds, script });
+        const run = await runPgbench({ server: database.server, database: database.name, clients: c, seconds, script, protocol: 'prepared' });
         log(`  ${round(run.tps)} tps, avg ${run.latencyAvgMs} ms, failed ${run.failed}`);
         pg.push(run);
       }
@@ -215,7 +215,7 @@ function verdict(m: {
       allRecorded,
       outboxPayloadBytes: m.payloadBytes,
       machine: { cores: cpus().length, loadAverage1mBefore: round(m.load.before, 2), loadAverage1mAfter: round(m.load.after, 2) },
-      pgbench: 'right after each API step, server idle; outbox rows written published; TCP 127.0.0.1, -M extended, -j min(2,c)',
+      pgbench: 'right after each API step, server idle; outbox rows written published; TCP 127.0.0.1, -M prepared (as Keel sends its sale statements), -j min(2,c)',
       server: 'child process, DATABASE_POOL_SIZE=20, LOG_LEVEL=warn, NATS JetStream relay + chDB loader running',
       perStep,
     },

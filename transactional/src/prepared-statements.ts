@@ -17,14 +17,21 @@ export function prepared<R>(query: CompiledQuery<R>): CompiledQuery<R> {
   return query;
 }
 
+/** PostgreSQL's "cached plan must not change result type": a prepared statement's columns changed under it (a migration run by another process). */
+const resultTypeChanged = (e: { code?: string; routine?: string }) => e?.code === '0A000' && e.routine === 'RevalidateCachedQuery';
+
 /** A node-postgres client that sends the statements marked by `prepared` by name; everything else as given. */
 export class PreparingClient extends pg.Client {
   // biome-ignore lint/suspicious/noExplicitAny: node-postgres' query is a dozen overloads; this passes each through unchanged.
   override query(config: any, values?: any, callback?: any): any {
-    if (typeof config === 'string' && Array.isArray(values)) {
-      const name = names.get(config);
-      if (name !== undefined) return super.query({ name, text: config, values }, callback);
-    }
-    return super.query(config, values, callback);
+    const name = typeof config === 'string' && Array.isArray(values) && callback === undefined ? names.get(config) : undefined;
+    if (name === undefined) return super.query(config, values, callback);
+    return super.query({ name, text: config, values }).catch((e: { code?: string; routine?: string }) => {
+      if (!resultTypeChanged(e)) throw e;
+      // Each connection keeps its stale statement: from now on this text runs unprepared, as before
+      // (inside a transaction, that transaction has failed once).
+      names.delete(config);
+      return super.query(config, values);
+    });
   }
 }

@@ -4,6 +4,7 @@ import { productByBarcode, searchProducts } from '../src/catalog-search.js';
 import { CopyConnection } from '../src/copy-connection.js';
 import { migrate } from '../src/migrate.js';
 import { openDatabase } from '../src/open-database.js';
+import { prepared } from '../src/prepared-statements.js';
 import { createTestDatabase, tempDataDir } from './support/test-env.js';
 
 /** The scanner's lookup runs as a named prepared statement on PostgreSQL: planned once a connection, never a stale answer. */
@@ -58,6 +59,21 @@ describe('the barcode lookup as a prepared statement', () => {
       expect((await searchProducts(conn.db, 'MILK-1', {}, 20, 0))[0]).toMatchObject({ sku: 'MILK-1', match: 'exact' });
       const statements = await conn.client.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
       expect(statements.rows.map((r) => r.statement).join('\n')).toMatch(/~>=~ \$1 AND lower\(p\.name\) ~<~ \$2/);
+    } finally {
+      await conn.release();
+    }
+  });
+
+  it('runs a statement unprepared once a migration changed its columns under it, instead of failing', async () => {
+    const conn = await CopyConnection.open(opened.db);
+    if (!conn) throw new Error('a server PostgreSQL pool was expected');
+    try {
+      await sql`CREATE TABLE shelf_labels (id integer PRIMARY KEY); INSERT INTO shelf_labels VALUES (1)`.execute(opened.db);
+      const read = async () => (await conn.db.executeQuery(prepared(sql`SELECT * FROM shelf_labels WHERE id = ${1}`.compile(conn.db)))).rows;
+      expect(await read()).toEqual([{ id: 1 }]);
+      await sql`ALTER TABLE shelf_labels ADD COLUMN text text NOT NULL DEFAULT 'Sale'`.execute(opened.db);
+      expect(await read()).toEqual([{ id: 1, text: 'Sale' }]);
+      expect(await read()).toEqual([{ id: 1, text: 'Sale' }]);
     } finally {
       await conn.release();
     }

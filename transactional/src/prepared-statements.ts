@@ -7,8 +7,8 @@ const names = new Map<string, string>();
 
 /**
  * Mark a hot, fixed-text statement to run as a named prepared statement on PostgreSQL: each connection
- * parses and plans it once, then only binds and executes (a barcode lookup's planning cost three times
- * its execution). The name is derived from the text, so one text is always one statement. Only for
+ * parses and plans it once, then only binds and executes (PostgreSQL's CPU for a barcode lookup fell
+ * from ~440 to ~100 µs: planning the join had cost more than running it). The name is derived from the text, so one text is always one statement. Only for
  * statements whose plan does not depend on the parameters' values (a key probe, not a LIKE prefix:
  * PostgreSQL may switch a prepared statement to one generic plan). PGlite runs the text as usual.
  */

@@ -28,11 +28,20 @@ afterAll(async () => {
   data.remove();
 });
 
+/** Run `fn` with one connection of the server's pool to itself, where its prepared statements are visible. */
+async function onOneConnection(fn: (conn: CopyConnection) => Promise<void>): Promise<void> {
+  const conn = await CopyConnection.open(opened.db);
+  if (!conn) throw new Error('a server PostgreSQL pool was expected');
+  try {
+    await fn(conn);
+  } finally {
+    await conn.release();
+  }
+}
+
 describe('the barcode lookup as a prepared statement', () => {
-  it('is prepared once on the connection, answers the current price after an edit, and leaves other statements unprepared', async () => {
-    const conn = await CopyConnection.open(opened.db);
-    if (!conn) throw new Error('a server PostgreSQL pool was expected');
-    try {
+  it('is prepared once on the connection, answers the current price after an edit, and leaves other statements unprepared', () =>
+    onOneConnection(async (conn) => {
       expect(await productByBarcode(conn.db, '4006381333931')).toMatchObject({ sku: 'MILK-1', price: 129 });
       await sql`UPDATE products SET price = 135 WHERE sku = 'MILK-1'`.execute(opened.db);
       expect(await productByBarcode(conn.db, '4006381333931')).toMatchObject({ sku: 'MILK-1', price: 135 });
@@ -42,15 +51,10 @@ describe('the barcode lookup as a prepared statement', () => {
       expect(statements.rows).toHaveLength(1);
       expect(statements.rows[0]?.name).toMatch(/^keel_[0-9a-f]{20}$/);
       expect(statements.rows[0]?.statement).toMatch(/FROM product_barcodes b JOIN products p .* WHERE b\.barcode = \$1/s);
-    } finally {
-      await conn.release();
-    }
-  });
+    }));
 
-  it('keeps answering name prefixes once PostgreSQL plans the prepared search generically', async () => {
-    const conn = await CopyConnection.open(opened.db);
-    if (!conn) throw new Error('a server PostgreSQL pool was expected');
-    try {
+  it('keeps answering name prefixes once PostgreSQL plans the prepared search generically', () =>
+    onOneConnection(async (conn) => {
       // PostgreSQL may switch to one generic plan after five runs; the answers must not change.
       for (let i = 0; i < 8; i++) {
         const hits = await searchProducts(conn.db, i % 2 ? 'Whole M' : 'green t', {}, 20, 0);
@@ -59,23 +63,15 @@ describe('the barcode lookup as a prepared statement', () => {
       expect((await searchProducts(conn.db, 'MILK-1', {}, 20, 0))[0]).toMatchObject({ sku: 'MILK-1', match: 'exact' });
       const statements = await conn.client.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
       expect(statements.rows.map((r) => r.statement).join('\n')).toMatch(/~>=~ \$1 AND lower\(p\.name\) ~<~ \$2/);
-    } finally {
-      await conn.release();
-    }
-  });
+    }));
 
-  it('runs a statement unprepared once a migration changed its columns under it, instead of failing', async () => {
-    const conn = await CopyConnection.open(opened.db);
-    if (!conn) throw new Error('a server PostgreSQL pool was expected');
-    try {
+  it('runs a statement unprepared once a migration changed its columns under it, instead of failing', () =>
+    onOneConnection(async (conn) => {
       await sql`CREATE TABLE shelf_labels (id integer PRIMARY KEY); INSERT INTO shelf_labels VALUES (1)`.execute(opened.db);
       const read = async () => (await conn.db.executeQuery(prepared(sql`SELECT * FROM shelf_labels WHERE id = ${1}`.compile(conn.db)))).rows;
       expect(await read()).toEqual([{ id: 1 }]);
       await sql`ALTER TABLE shelf_labels ADD COLUMN text text NOT NULL DEFAULT 'Sale'`.execute(opened.db);
       expect(await read()).toEqual([{ id: 1, text: 'Sale' }]);
       expect(await read()).toEqual([{ id: 1, text: 'Sale' }]);
-    } finally {
-      await conn.release();
-    }
-  });
+    }));
 });

@@ -215,7 +215,8 @@ function verdict(m: {
       allRecorded,
       outboxPayloadBytes: m.payloadBytes,
       machine: { cores: cpus().length, loadAverage1mBefore: round(m.load.before, 2), loadAverage1mAfter: round(m.load.after, 2) },
-      pgbench: 'right after each API step, server idle; outbox rows written published; TCP 127.0.0.1, -M prepared (as Keel sends its sale statements), -j min(2,c)',
+      pgbench:
+        'right after each API step, server idle; outbox rows written published; TCP 127.0.0.1, -M prepared (as Keel sends its sale statements), -j min(2,c)',
       server: 'child process, DATABASE_POOL_SIZE=20, LOG_LEVEL=warn, NATS JetStream relay + chDB loader running',
       perStep,
     },

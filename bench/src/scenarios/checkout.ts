@@ -103,7 +103,13 @@ interface StepMedians {
   readonly tps: number;
   readonly pgLatencyAvgMs: number;
   readonly pgFailed: number;
+  /** The step's rounds, as measured. */
+  readonly apiRounds: readonly HttpLoadStep[];
+  readonly pgRounds: readonly PgbenchRun[];
 }
+
+/** The middle of one measure over a step's rounds. */
+const median = <T>(rounds: readonly T[], value: (r: T) => number) => percentile(rounds.map(value), 50);
 
 function verdict(m: {
   steps: number[];
@@ -124,28 +130,15 @@ function verdict(m: {
     const p = m.pg.filter((r) => r.clients === c);
     return {
       connections: c,
-      okPerSecond: percentile(
-        a.map((s) => s.okPerSecond),
-        50,
-      ),
-      p50Ms: percentile(
-        a.map((s) => s.p50Ms),
-        50,
-      ),
-      p99Ms: percentile(
-        a.map((s) => s.p99Ms),
-        50,
-      ),
+      okPerSecond: median(a, (s) => s.okPerSecond),
+      p50Ms: median(a, (s) => s.p50Ms),
+      p99Ms: median(a, (s) => s.p99Ms),
       errors: a.reduce((n, s) => n + errorsOf(s), 0),
-      tps: percentile(
-        p.map((r) => r.tps),
-        50,
-      ),
-      pgLatencyAvgMs: percentile(
-        p.map((r) => r.latencyAvgMs),
-        50,
-      ),
+      tps: median(p, (r) => r.tps),
+      pgLatencyAvgMs: median(p, (r) => r.latencyAvgMs),
       pgFailed: p.reduce((n, r) => n + r.failed, 0),
+      apiRounds: a,
+      pgRounds: p,
     };
   });
   // Best step: the most sales/s among steps within the latency bound and without errors; if none is, the most sales/s.
@@ -174,14 +167,8 @@ function verdict(m: {
     ratioSameConcurrency: round(s.tps > 0 ? s.okPerSecond / s.tps : 0, 3),
     ...(m.rounds > 1
       ? {
-          apiSalesPerSecRounds: m.api
-            .filter((a) => a.connections === s.connections)
-            .map((a) => round(a.okPerSecond))
-            .join(' / '),
-          pgbenchTpsRounds: m.pg
-            .filter((r) => r.clients === s.connections)
-            .map((r) => round(r.tps))
-            .join(' / '),
+          apiSalesPerSecRounds: s.apiRounds.map((a) => round(a.okPerSecond)).join(' / '),
+          pgbenchTpsRounds: s.pgRounds.map((r) => round(r.tps)).join(' / '),
         }
       : {}),
   }));

@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { appendAudit } from './audit-log.js';
+import type { CatalogNameIndex } from './catalog-name-index.js';
 import { categorySubtree, productByBarcode, searchProducts } from './catalog-search.js';
 import type { PreparedSnapshots } from './catalog-snapshot.js';
 import type { Database, ProductRow } from './database.js';
@@ -58,6 +59,8 @@ export interface CatalogDeps {
   readonly reference: ReferenceData;
   /** The terminals' prepared snapshot files; without them every full snapshot is queried live. */
   readonly snapshots?: PreparedSnapshots;
+  /** The till's name search takes its candidates from it (server PostgreSQL only). */
+  readonly names?: CatalogNameIndex;
 }
 
 /** The product as the API shows it; cost only to those who may see costs. */
@@ -189,7 +192,7 @@ export const catalogRoutes: FastifyPluginAsync<{ deps: CatalogDeps }> = async (a
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? 20;
-      const hits = await searchProducts(db, q.q, { categoryId: q.category, brandId: q.brand, active: q.active }, limit, q.offset ?? 0);
+      const hits = await searchProducts(db, q.q, { categoryId: q.category, brandId: q.brand, active: q.active }, limit, q.offset ?? 0, deps.names);
       const principal = request.principal as Principal;
       return {
         items: hits.map((h) => ({

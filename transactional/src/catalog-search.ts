@@ -1,4 +1,5 @@
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { type CatalogNameIndex, nameWords, rankOf } from './catalog-name-index.js';
 import type { Database } from './database.js';
 import { prepared } from './prepared-statements.js';
 import { SKU_PATTERN } from './product-row-check.js';
@@ -46,7 +47,14 @@ function filters(f: SearchFilters) {
  * with the text, then names holding its words, then names holding its words with typos corrected
  * against the catalog's vocabulary. Each part is a bounded index scan.
  */
-export async function searchProducts(db: Kysely<Database>, text: string, f: SearchFilters, limit: number, offset: number): Promise<SearchHit[]> {
+export async function searchProducts(
+  db: Kysely<Database>,
+  text: string,
+  f: SearchFilters,
+  limit: number,
+  offset: number,
+  names?: CatalogNameIndex,
+): Promise<SearchHit[]> {
   const q = text.trim().toLowerCase();
   if (q === '') return [];
   const want = limit + offset;
@@ -87,9 +95,9 @@ export async function searchProducts(db: Kysely<Database>, text: string, f: Sear
     );
   }
   const terms = q.split(/\s+/).filter((t) => t.length >= 2);
-  // Candidates to rank: enough to fill the page twice; a scan that finds them early stops early.
-  const cap = Math.max(40, want * 2);
-  if (hits.length < want && terms.length > 0) add(await namesHolding(db, terms, 'words', f, cap));
+  // The till's search (no filter) takes its candidates from the in-memory name index when there is one.
+  const index = filtered ? undefined : names;
+  if (hits.length < want && terms.length > 0) add(await namesHolding(db, terms, 'words', f, want, index));
   if (hits.length < want && q.length >= 3 && terms.length > 0) {
     // Typos: each word that is not a catalog word (the last one may also be the start of one: the
     // cashier is still typing) is replaced by its three nearest catalog words (trigram similarity over
@@ -108,7 +116,8 @@ export async function searchProducts(db: Kysely<Database>, text: string, f: Sear
           terms.map((t, i) => fixed.get(i) ?? [t]),
           'similar',
           f,
-          cap,
+          want,
+          index,
         ),
       );
   }
@@ -116,31 +125,47 @@ export async function searchProducts(db: Kysely<Database>, text: string, f: Sear
 }
 
 /**
- * Names holding every term anywhere (trigram GIN index): a bounded set of candidates, unordered in SQL
- * so the scan stops early, ranked here: names whose words start with the terms first, then shorter.
+ * The best `want` names holding every term anywhere, ranked by `rankOf`: from the in-memory name
+ * index when it can answer (it ranks every match it walks), else from the trigram GIN index (a bounded
+ * set of candidates, unordered in SQL so the scan stops early, ranked here).
  */
 async function namesHolding(
   db: Kysely<Database>,
   terms: ReadonlyArray<string | readonly string[]>,
   match: 'words' | 'similar',
   f: SearchFilters,
-  cap: number,
+  want: number,
+  names: CatalogNameIndex | undefined,
 ): Promise<SearchHit[]> {
-  const like = (t: string) => sql`lower(p.name) LIKE ${`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`;
   const alternatives = terms.map((t) => (typeof t === 'string' ? [t] : t));
-  const r = await sql<SearchHit>`
-    SELECT ${COLUMNS}, ${match} AS match FROM products p
-    WHERE ${sql.join(
-      alternatives.map((any) => sql`(${sql.join(any.map(like), sql` OR `)})`),
-      sql` AND `,
-    )} ${filters(f)}
-    LIMIT ${cap}`.execute(db);
-  const score = (name: string) => {
-    const words = name.toLowerCase().split(/\s+/);
+  const ids = await names?.holding(alternatives, want);
+  let rows: SearchHit[];
+  if (ids) {
+    if (ids.length === 0) return [];
+    const r = await db.executeQuery(prepared(sql<SearchHit>`SELECT ${COLUMNS}, ${match} AS match FROM products p WHERE p.id = ANY(${ids}::int[])`.compile(db)));
+    // The rows as they are now: a name changed since the index read it no longer counts.
+    rows = r.rows.filter((h) => {
+      const name = h.name.toLowerCase();
+      return alternatives.every((any) => any.some((t) => name.includes(t)));
+    });
+  } else {
+    // Candidates to rank: enough to fill the page twice; a scan that finds them early stops early.
+    const like = (t: string) => sql`lower(p.name) LIKE ${`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`;
+    const r = await sql<SearchHit>`
+      SELECT ${COLUMNS}, ${match} AS match FROM products p
+      WHERE ${sql.join(
+        alternatives.map((any) => sql`(${sql.join(any.map(like), sql` OR `)})`),
+        sql` AND `,
+      )} ${filters(f)}
+      LIMIT ${Math.max(40, want * 2)}`.execute(db);
+    rows = r.rows;
+  }
+  const rank = (name: string) => {
+    const words = nameWords(name);
     const starts = alternatives.filter((any) => any.some((t) => words.some((w) => w.startsWith(t)))).length;
-    return (terms.length - starts) * 1000 + name.length;
+    return rankOf(alternatives.length, starts, name.length);
   };
-  return r.rows.sort((a, b) => score(a.name) - score(b.name) || a.id - b.id);
+  return rows.sort((a, b) => rank(a.name) - rank(b.name) || a.id - b.id);
 }
 
 /** Exact barcode lookup: the scanner's path, one primary-key probe and one join. */

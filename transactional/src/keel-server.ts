@@ -13,6 +13,7 @@ import { buildApp } from './app.js';
 import { type AuditEntry, appendAudit } from './audit-log.js';
 import { authenticator } from './authenticate.js';
 import { BasicCredentials } from './basic-credentials.js';
+import { CatalogNameIndex } from './catalog-name-index.js';
 import { PreparedSnapshots } from './catalog-snapshot.js';
 import type { KeelConfig } from './config.js';
 import type { Database } from './database.js';
@@ -142,6 +143,9 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   const warehouse = await openWarehouse({ clickhouseUrl: config.clickhouseUrl, dataDir: path.join(config.dataDir, 'warehouse') });
   await warehouse.migrate();
 
+  // The till's name search answers from memory once this is built (seconds at a million products); SQL until then.
+  let nameIndexBuilt = (_: { products: number; words: number; ms: number }) => {};
+  const nameIndex = config.databaseUrl ? CatalogNameIndex.start(db, config.databaseUrl, { onBuilt: (b) => nameIndexBuilt(b) }) : undefined;
   const feed = new LiveFeed();
   const reference = new ReferenceData(db);
   let lastWarehouseLoad: number | null = null;
@@ -201,7 +205,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     users: { db, sessions },
     tills: { db, reference },
     sales: salesDeps,
-    catalog: { db, reference, snapshots: new PreparedSnapshots(db, path.join(config.dataDir, 'catalog-snapshots')) },
+    catalog: { db, reference, snapshots: new PreparedSnapshots(db, path.join(config.dataDir, 'catalog-snapshots')), names: nameIndex },
     cashSessions: { db, storeId: config.storeId, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
     terminal: {
       db,
@@ -251,6 +255,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     },
   });
 
+  nameIndexBuilt = (built) => app.log.info(built, 'catalog name index built');
   lowDiskAlert = (detail) => {
     metrics.diskAlerts.inc({ refused: detail.split(':')[0] ?? 'write' });
     app.log.error({ alert: 'disk.low', detail }, 'data volume nearly full: uploads and backups refused until space is freed');
@@ -440,6 +445,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       await stopPipeline();
       await nc?.drain();
       await warehouse.close();
+      await nameIndex?.close();
       await db.destroy();
     },
   };

@@ -10,6 +10,7 @@ import * as m0009 from './0009-sale-details.js';
 import * as m0011 from './0011-back-office.js';
 import * as m0012 from './0012-cash-sessions-by-receipt.js';
 import * as m0013 from './0013-sale-flag-tax.js';
+import * as m0014 from './0014-catalog-change-notices.js';
 
 export interface Migration {
   readonly version: number;
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 11, name: 'back-office', up: m0011.up },
   { version: 12, name: 'cash-sessions-by-receipt', up: m0012.up },
   { version: 13, name: 'sale-flag-tax', up: m0013.up },
+  { version: 14, name: 'catalog-change-notices', up: m0014.up },
 ];

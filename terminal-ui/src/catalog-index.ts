@@ -17,7 +17,7 @@ const WORD = /[\p{L}\p{N}]+/gu;
 const words = (text: string): string[] => text.toLowerCase().match(WORD) ?? [];
 
 /** Open-addressing hash from a numeric barcode (at most 15 digits, exact in a double) to a row. */
-class NumericCodeTable {
+export class NumericCodeTable {
   readonly keys: Float64Array;
   readonly rows: Int32Array;
   readonly #mask: number;
@@ -48,7 +48,8 @@ class NumericCodeTable {
   }
 }
 
-const NUMERIC = /^\d{1,15}$/;
+/** A barcode the numeric table holds (any other goes in a Map). */
+export const NUMERIC = /^\d{1,15}$/;
 /** Hits ranked per search (in index order): the rest of a very common word's rows are not looked at. */
 const RANKED = 1000;
 

@@ -3,7 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { appendAudit } from './audit-log.js';
-import type { CatalogNameIndex } from './catalog-name-index.js';
+import type { CatalogMemory } from './catalog-memory.js';
 import { categorySubtree, productByBarcode, searchProducts } from './catalog-search.js';
 import type { PreparedSnapshots } from './catalog-snapshot.js';
 import type { Database, ProductRow } from './database.js';
@@ -59,8 +59,8 @@ export interface CatalogDeps {
   readonly reference: ReferenceData;
   /** The terminals' prepared snapshot files; without them every full snapshot is queried live. */
   readonly snapshots?: PreparedSnapshots;
-  /** The till's name search takes its candidates from it (server PostgreSQL only). */
-  readonly names?: CatalogNameIndex;
+  /** The tills' barcode lookups and name searches answer from it (server PostgreSQL only). */
+  readonly memory?: CatalogMemory;
 }
 
 /** The product as the API shows it; cost only to those who may see costs. */
@@ -139,6 +139,7 @@ export const catalogRoutes: FastifyPluginAsync<{ deps: CatalogDeps }> = async (a
           });
           return created;
         });
+        await deps.memory?.refresh();
         reply.code(201).header('location', `/api/v1/products/${row.id}`);
         return present(row, request.principal as Principal);
       } catch (e) {
@@ -192,7 +193,7 @@ export const catalogRoutes: FastifyPluginAsync<{ deps: CatalogDeps }> = async (a
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? 20;
-      const hits = await searchProducts(db, q.q, { categoryId: q.category, brandId: q.brand, active: q.active }, limit, q.offset ?? 0, deps.names);
+      const hits = await searchProducts(db, q.q, { categoryId: q.category, brandId: q.brand, active: q.active }, limit, q.offset ?? 0, deps.memory);
       const principal = request.principal as Principal;
       return {
         items: hits.map((h) => ({
@@ -218,7 +219,7 @@ export const catalogRoutes: FastifyPluginAsync<{ deps: CatalogDeps }> = async (a
     '/api/v1/products/by-barcode/:barcode',
     { schema: { params: BarcodeParams }, config: { permission: 'catalog.read' } },
     async (request) => {
-      const hit = await productByBarcode(db, request.params.barcode);
+      const hit = await productByBarcode(db, request.params.barcode, deps.memory);
       if (!hit) throw new Problem('product.not_found', `no product has barcode ${request.params.barcode}`);
       return { id: hit.id, sku: hit.sku, name: hit.name, price: hit.price, taxClass: hit.tax_class, active: hit.active, unit: hit.unit, version: hit.version };
     },
@@ -274,7 +275,10 @@ export const catalogRoutes: FastifyPluginAsync<{ deps: CatalogDeps }> = async (a
           });
           return updated;
         });
-        if (row) return present(row, request.principal as Principal);
+        if (row) {
+          await deps.memory?.refresh();
+          return present(row, request.principal as Principal);
+        }
       } catch (e) {
         throw conflictProblem(e) ?? e;
       }

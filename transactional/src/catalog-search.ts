@@ -1,5 +1,5 @@
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
-import { type CatalogNameIndex, nameWords, rankOf } from './catalog-name-index.js';
+import { type CatalogMemory, nameWords, rankOf, type ScannedProduct } from './catalog-memory.js';
 import type { Database } from './database.js';
 import { prepared } from './prepared-statements.js';
 import { SKU_PATTERN } from './product-row-check.js';
@@ -53,7 +53,7 @@ export async function searchProducts(
   f: SearchFilters,
   limit: number,
   offset: number,
-  names?: CatalogNameIndex,
+  memory?: CatalogMemory,
 ): Promise<SearchHit[]> {
   const q = text.trim().toLowerCase();
   if (q === '') return [];
@@ -95,8 +95,8 @@ export async function searchProducts(
     );
   }
   const terms = q.split(/\s+/).filter((t) => t.length >= 2);
-  // The till's search (no filter) takes its candidates from the in-memory name index when there is one.
-  const index = filtered ? undefined : names;
+  // The till's search (no filter) takes its candidates from the catalog in memory when there is one.
+  const index = filtered ? undefined : memory;
   if (hits.length < want && terms.length > 0) add(await namesHolding(db, terms, 'words', f, want, index));
   if (hits.length < want && q.length >= 3 && terms.length > 0) {
     // Typos: each word that is not a catalog word (the last one may also be the start of one: the
@@ -135,10 +135,10 @@ async function namesHolding(
   match: 'words' | 'similar',
   f: SearchFilters,
   want: number,
-  names: CatalogNameIndex | undefined,
+  memory: CatalogMemory | undefined,
 ): Promise<SearchHit[]> {
   const alternatives = terms.map((t) => (typeof t === 'string' ? [t] : t));
-  const ids = await names?.holding(alternatives, want);
+  const ids = await memory?.holding(alternatives, want);
   let rows: SearchHit[];
   if (ids) {
     if (ids.length === 0) return [];
@@ -168,11 +168,13 @@ async function namesHolding(
   return rows.sort((a, b) => rank(a.name) - rank(b.name) || a.id - b.id);
 }
 
-/** Exact barcode lookup: the scanner's path, one primary-key probe and one join. */
-export async function productByBarcode(db: Kysely<Database>, barcode: string): Promise<SearchHit | undefined> {
+/** Exact barcode lookup: the scanner's path, from the catalog in memory when it can answer, else one primary-key probe and one join. */
+export async function productByBarcode(db: Kysely<Database>, barcode: string, memory?: CatalogMemory): Promise<ScannedProduct | undefined> {
+  const known = await memory?.byBarcode(barcode);
+  if (known !== undefined) return known ?? undefined;
   const r = await db.executeQuery(
     prepared(
-      sql<SearchHit>`
+      sql<ScannedProduct>`
     SELECT ${COLUMNS}, 'exact' AS match FROM product_barcodes b JOIN products p ON p.id = b.product_id WHERE b.barcode = ${barcode}`.compile(db),
     ),
   );

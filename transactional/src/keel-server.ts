@@ -13,7 +13,7 @@ import { buildApp } from './app.js';
 import { type AuditEntry, appendAudit } from './audit-log.js';
 import { authenticator } from './authenticate.js';
 import { BasicCredentials } from './basic-credentials.js';
-import { CatalogNameIndex } from './catalog-name-index.js';
+import { CatalogMemory } from './catalog-memory.js';
 import { PreparedSnapshots } from './catalog-snapshot.js';
 import type { KeelConfig } from './config.js';
 import type { Database } from './database.js';
@@ -143,9 +143,10 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
   const warehouse = await openWarehouse({ clickhouseUrl: config.clickhouseUrl, dataDir: path.join(config.dataDir, 'warehouse') });
   await warehouse.migrate();
 
-  // The till's name search answers from memory once this is built (seconds at a million products); SQL until then.
-  let nameIndexBuilt = (_: { products: number; words: number; ms: number }) => {};
-  const nameIndex = config.databaseUrl ? CatalogNameIndex.start(db, config.databaseUrl, { onBuilt: (b) => nameIndexBuilt(b) }) : undefined;
+  // The tills' barcode lookups and name searches answer from memory once this is built (seconds at a
+  // million products); from SQL until then, and always on the embedded database.
+  let catalogMemoryBuilt = (_: { products: number; words: number; ms: number }) => {};
+  const catalogMemory = config.databaseUrl ? CatalogMemory.start(db, config.databaseUrl, { onBuilt: (b) => catalogMemoryBuilt(b) }) : undefined;
   const feed = new LiveFeed();
   const reference = new ReferenceData(db);
   let lastWarehouseLoad: number | null = null;
@@ -205,7 +206,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
     users: { db, sessions },
     tills: { db, reference },
     sales: salesDeps,
-    catalog: { db, reference, snapshots: new PreparedSnapshots(db, path.join(config.dataDir, 'catalog-snapshots')), names: nameIndex },
+    catalog: { db, reference, snapshots: new PreparedSnapshots(db, path.join(config.dataDir, 'catalog-snapshots')), memory: catalogMemory },
     cashSessions: { db, storeId: config.storeId, now: () => new Date(), audit: async (e) => void (await auditSafely(db, e, app)) },
     terminal: {
       db,
@@ -250,12 +251,14 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
           warehouse: { kind: warehouse.kind, ok: whOk },
         },
         outboxBacklog: backlog,
+        // The tills' lookups answer from memory when 'ready'; from SQL while 'building' or 'down' (null: embedded database).
+        catalogInMemory: catalogMemory?.state ?? null,
         disk: space && { freeBytes: space.freeBytes, minFreeBytes: disk.minFreeBytes, low: space.low },
       };
     },
   });
 
-  nameIndexBuilt = (built) => app.log.info(built, 'catalog name index built');
+  catalogMemoryBuilt = (built) => app.log.info(built, 'catalog held in memory for the tills');
   lowDiskAlert = (detail) => {
     metrics.diskAlerts.inc({ refused: detail.split(':')[0] ?? 'write' });
     app.log.error({ alert: 'disk.low', detail }, 'data volume nearly full: uploads and backups refused until space is freed');
@@ -445,7 +448,7 @@ export async function startKeel(config: KeelConfig, options: StartOptions = {}):
       await stopPipeline();
       await nc?.drain();
       await warehouse.close();
-      await nameIndex?.close();
+      await catalogMemory?.close();
       await db.destroy();
     },
   };

@@ -343,6 +343,26 @@ describe('editing', () => {
     ]);
   });
 
+  it('the scanner finds a product by barcode from the catalog in memory, and sees an edit as soon as it is saved', async () => {
+    await expect.poll(async () => (await fetch(`${server.url}/health`).then((r) => r.json())).catalogInMemory, { timeout: 20_000 }).toBe('ready');
+    const scan = (code: string) => fetch(`${server.url}/api/v1/products/by-barcode/${code}`);
+    const found = await (await scan(ean(4))).json();
+    expect(found).toMatchObject({ sku: 'TEE-M-RED', taxClass: 'standard', active: true });
+    const unknown = await scan(withCheckDigit('590000099999'));
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).code).toBe('product.not_found');
+    const edited = await fetch(`${server.url}/api/v1/products/${found.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ version: found.version, price: found.price + 100, name: 'Cotton T-shirt M red (new season)' }),
+    });
+    expect(edited.status).toBe(200);
+    // No wait: the write refreshed the server's memory before it answered.
+    expect(await (await scan(ean(4))).json()).toMatchObject({ price: found.price + 100, name: 'Cotton T-shirt M red (new season)', version: found.version + 1 });
+    const search = await fetch(`${server.url}/api/v1/products/search?q=${encodeURIComponent('new season')}`).then((r) => r.json());
+    expect(search.items.map((i: { sku: string; match: string }) => [i.sku, i.match])).toEqual([['TEE-M-RED', 'words']]);
+  });
+
   it('search finds by barcode, SKU, name prefix and with a typo', async () => {
     const search = (q: string) => fetch(`${server.url}/api/v1/products/search?q=${encodeURIComponent(q)}`).then((r) => r.json());
     expect((await search(ean(4))).items[0]).toMatchObject({ sku: 'TEE-M-RED', match: 'exact' });

@@ -81,6 +81,20 @@ async function bareFastify(): Promise<{ url: string; child: ChildProcess }> {
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
+/** Wait until the server holds the catalog in memory (as a store server does seconds after it starts); seconds from now. */
+async function catalogInMemory(url: string, log: (m: string) => void): Promise<number> {
+  const began = performance.now();
+  for (;;) {
+    const health = (await (await fetch(`${url}/health`)).json()) as { catalogInMemory?: string | null };
+    if (health.catalogInMemory === 'ready') break;
+    if (performance.now() - began > 120_000) throw new Error(`the catalog was not in memory within 120 s (${health.catalogInMemory})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const seconds = round((performance.now() - began) / 1000, 1);
+  log(`catalog in memory ${seconds} s after the server answered`);
+  return seconds;
+}
+
 /**
  * Server-side catalog search at a million products: barcode lookups and name searches through the
  * real Keel API (child process, PostgreSQL) under concurrent load from autocannon, next to a bare
@@ -97,6 +111,7 @@ export async function catalogSearch(options: ScenarioOptions): Promise<ScenarioO
     log(`seeding ${count} products`);
     const seeded = await seedCatalog(database, count, log);
     keel = await KeelProcess.start({ databaseUrl: database.url, databasePoolSize: 10, logLevel: 'warn' });
+    const inMemorySeconds = await catalogInMemory(keel.url, log);
     bare = await bareFastify();
     let i = 0;
     const barcode = () => `/api/v1/products/by-barcode/${withCheckDigit(String(400_000_000_000 + ((i++ * 7919) % count)))}`;
@@ -131,6 +146,7 @@ export async function catalogSearch(options: ScenarioOptions): Promise<ScenarioO
         quick: options.quick,
         products: count,
         seedSeconds: round(seeded.seconds, 1),
+        catalogInMemorySeconds: inMemorySeconds,
         connections: CONNECTIONS,
         secondsPerStep: seconds,
         nameSearchP97_5Ms: names.p97_5Ms,

@@ -1,3 +1,4 @@
+import { NUMERIC, NumericCodeTable } from '@keel/terminal-ui/catalog-index';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
@@ -23,36 +24,85 @@ const PER_GROUP = 1_000_000;
 
 /** A search term the index answers: letters and digits only (it then lies inside one word of a name). */
 export const INDEXED_TERM = /^[\p{L}\p{N}]+$/u;
-/** Products read per statement while the base index is built. */
+/** Products read per statement while the base is built. */
 const PAGE = 50_000;
 
-export interface NameIndexOptions {
-  /** Changed products kept beside the base index before it is rebuilt from the catalog. */
+/** A product as the scanner's lookup answers it. */
+export interface ScannedProduct {
+  readonly id: number;
+  readonly sku: string;
+  readonly name: string;
+  readonly price: number;
+  readonly tax_class: string;
+  readonly active: boolean;
+  readonly unit: string;
+  readonly version: number;
+}
+
+export interface CatalogMemoryOptions {
+  /** Changed products kept beside the base before it is rebuilt from the catalog. */
   readonly maxChanged?: number;
   /** How long after a lost listener connection (or a failed build) it is built again. */
   readonly retryMs?: number;
+  /** How often it reads changes nobody announced (a safety net under LISTEN). */
+  readonly pollMs?: number;
   /** Told after each build: products, distinct words, milliseconds. */
   readonly onBuilt?: (built: { products: number; words: number; ms: number }) => void;
 }
 
-/** A growable Int32Array: the index's columns, built without a JS array of millions of numbers. */
-class Int32Column {
-  values = new Int32Array(1 << 16);
+/** A growable typed array: the base's columns, built without a JS array of millions of numbers. */
+class Column<T extends Int32Array | Float64Array> {
   length = 0;
+  constructor(public values: T) {}
   push(v: number): void {
     if (this.length === this.values.length) {
-      const bigger = new Int32Array(this.values.length * 2);
+      const bigger = new (this.values.constructor as new (n: number) => T)(this.values.length * 2);
       bigger.set(this.values);
       this.values = bigger;
     }
     this.values[this.length++] = v;
   }
-  done(): Int32Array {
-    return this.values.slice(0, this.length);
+  done(): T {
+    return this.values.slice(0, this.length) as T;
+  }
+}
+const int32s = () => new Column(new Int32Array(1 << 16));
+const float64s = () => new Column(new Float64Array(1 << 16));
+
+/** UTF-8 text end to end in one buffer: a million names and SKUs without a million strings. */
+class TextColumn {
+  bytes = Buffer.alloc(1 << 20);
+  length = 0;
+  push(text: string): void {
+    const need = this.length + Buffer.byteLength(text);
+    if (need > this.bytes.length) {
+      const bigger = Buffer.alloc(Math.max(need, this.bytes.length * 2));
+      this.bytes.copy(bigger, 0, 0, this.length);
+      this.bytes = bigger;
+    }
+    this.length += this.bytes.write(text, this.length);
+  }
+  done(): Buffer {
+    return Buffer.from(this.bytes.subarray(0, this.length));
   }
 }
 
-/** The catalog as the index last read it: positions 0..n-1 in id order, each with its name's word ids. */
+/** The few distinct values of a column (tax classes, units) and each row's index into them. */
+class Distinct {
+  readonly values: string[] = [];
+  readonly #index = new Map<string, number>();
+  of(value: string): number {
+    let i = this.#index.get(value);
+    if (i === undefined) {
+      i = this.values.length;
+      this.#index.set(value, i);
+      this.values.push(value);
+    }
+    return i;
+  }
+}
+
+/** The catalog as it was last read whole: positions 0..n-1 in id order. */
 interface Base {
   readonly ids: Int32Array;
   /** Word ids of position i: words[starts[i] .. starts[i + 1]). */
@@ -62,29 +112,68 @@ interface Base {
   readonly lengths: Int32Array;
   /** Positions holding each word id, shorter names first, then ascending (empty for words first seen after the base was built). */
   readonly postings: Int32Array[];
+  /** Name then SKU of position i: text[textAt[i] .. skuAt[i]) and text[skuAt[i] .. textAt[i + 1]). */
+  readonly text: Buffer;
+  readonly textAt: Int32Array;
+  readonly skuAt: Int32Array;
+  readonly prices: Float64Array;
+  readonly versions: Int32Array;
+  readonly flags: Int32Array;
+  readonly taxClasses: readonly string[];
+  readonly units: readonly string[];
+  /** Numeric barcodes (most) to a position; any other code in a Map. */
+  readonly codes: NumericCodeTable;
+  readonly otherCodes: Map<string, number>;
+}
+
+/** flags: bit 0 active, bits 1-15 the tax class, bits 16-31 the unit. */
+const flagsOf = (active: boolean, taxClass: number, unit: number) => (active ? 1 : 0) | (taxClass << 1) | (unit << 16);
+
+/** A product written since the base was built, as read then (the base's entry is ignored). */
+interface Changed {
+  readonly words: Int32Array;
+  readonly length: number;
+  readonly product: ScannedProduct;
+  readonly codes: readonly string[];
+}
+
+interface ProductRead {
+  id: number;
+  sku: string;
+  name: string;
+  price: number;
+  tax_class: string;
+  active: boolean;
+  unit: string;
+  version: number;
+  seq: string;
+  codes: string | null;
 }
 
 type State = 'building' | 'ready' | 'down' | 'closed';
 
 /**
- * Which products hold words containing each search term, answered from memory: every distinct word of
- * every product name, with the products holding it, and each product's words. The till's name search
- * asks it for candidates instead of scanning a trigram index of a million names, then reads those
- * rows from PostgreSQL and checks them again, so a stale entry can cost a candidate, never a wrong hit.
+ * The catalog in the server's memory for the tills' two lookups: the scanner's barcode (answered
+ * without a database round trip) and the name search's candidates (every distinct word of every
+ * name with the products holding it, ranked here; the search then reads those rows and checks them
+ * again, so a stale entry can cost a candidate, never a wrong hit).
  *
- * It stays current from PostgreSQL alone: before each answer it reads the products changed since the
- * highest change number it has seen, and it LISTENs for the ranges of change numbers each committed
- * statement announces (migration 14), in commit order, which also brings changes numbered below that
- * mark but committed later (an import that ran for minutes). Until it is built, and while its listener
- * is down, it answers nothing and the search uses SQL alone.
+ * It stays current from PostgreSQL alone. It LISTENs for the ranges of change numbers
+ * (`catalog_seq`) each committed statement announces (migration 14), delivered in commit order, so
+ * it also gets changes numbered below ones it has seen but committed later (an import that ran for
+ * minutes); it reads them before the next lookup. A name search also reads the products numbered
+ * above the highest it has seen (one index probe), so an edit is searchable as soon as it commits,
+ * and a poll does the same every `pollMs` in case a notice never came. Until it is built, and while
+ * its listener is down, it answers nothing and the lookups use SQL alone.
  */
-export class CatalogNameIndex {
+export class CatalogMemory {
   #state: State = 'building';
   #vocabulary = new Map<string, number>();
   #spelled: string[] = [];
-  #base: Base = { ids: new Int32Array(0), starts: new Int32Array(1), words: new Int32Array(0), lengths: new Int32Array(0), postings: [] };
-  /** Products written since the base was built: their current word ids and name length (the base's entry is ignored). */
-  #changed = new Map<number, { words: Int32Array; length: number }>();
+  #base: Base | undefined;
+  #changed = new Map<number, Changed>();
+  /** Barcodes of changed products: the product that held the code when last read. */
+  #changedCodes = new Map<string, number>();
   /** The highest change number applied. */
   #head = 0;
   /** Ranges of change numbers announced and not yet read. */
@@ -92,27 +181,29 @@ export class CatalogNameIndex {
   #chain: Promise<void> = Promise.resolve();
   #listener: pg.Client | undefined;
   #retry: NodeJS.Timeout | undefined;
+  #poll: NodeJS.Timeout | undefined;
   #built: Promise<void> = Promise.resolve();
 
   readonly #maxChanged: number;
   readonly #retryMs: number;
-  readonly #onBuilt: NameIndexOptions['onBuilt'];
+  readonly #onBuilt: CatalogMemoryOptions['onBuilt'];
 
   private constructor(
     private readonly db: Kysely<Database>,
     private readonly connectionString: string,
-    options: NameIndexOptions,
+    options: CatalogMemoryOptions,
   ) {
     this.#maxChanged = options.maxChanged ?? 50_000;
     this.#retryMs = options.retryMs ?? 5_000;
     this.#onBuilt = options.onBuilt;
+    this.#poll = setInterval(() => void this.refresh(), options.pollMs ?? 1_000).unref();
   }
 
-  /** Start listening and build the index in the background; `ready()` resolves when the first build ends. */
-  static start(db: Kysely<Database>, connectionString: string, options: NameIndexOptions = {}): CatalogNameIndex {
-    const index = new CatalogNameIndex(db, connectionString, options);
-    index.#built = index.#open();
-    return index;
+  /** Start listening and build in the background; `ready()` resolves when the first build ends. */
+  static start(db: Kysely<Database>, connectionString: string, options: CatalogMemoryOptions = {}): CatalogMemory {
+    const memory = new CatalogMemory(db, connectionString, options);
+    memory.#built = memory.#open();
+    return memory;
   }
 
   /** Resolves when the current build has ended (built, or failed and scheduled again). */
@@ -127,6 +218,7 @@ export class CatalogNameIndex {
   async close(): Promise<void> {
     this.#state = 'closed';
     clearTimeout(this.#retry);
+    clearInterval(this.#poll);
     await this.#listener?.end().catch(() => undefined);
   }
 
@@ -150,7 +242,7 @@ export class CatalogNameIndex {
     }
   }
 
-  /** The listener was lost or a build failed: answer nothing (the search uses SQL) and start again later. */
+  /** The listener was lost or a build failed: answer nothing (lookups use SQL) and start again later. */
   #down(listener: pg.Client | undefined): void {
     if (this.#listener !== listener || this.#state === 'closed') return;
     this.#state = 'down';
@@ -162,30 +254,59 @@ export class CatalogNameIndex {
     }, this.#retryMs).unref();
   }
 
-  /** Read every product name (one snapshot, pages in id order) into a new base; notices from now on are kept. */
+  /** Read every product (one snapshot, pages in id order) into a new base; notices from now on are kept. */
   async #build(): Promise<void> {
     this.#state = 'building';
     this.#notices = [];
     const began = performance.now();
     const vocabulary = new Map<string, number>();
     const spelled: string[] = [];
-    const ids = new Int32Column();
-    const starts = new Int32Column();
-    const words = new Int32Column();
-    const lengths = new Int32Column();
+    const ids = int32s();
+    const starts = int32s();
+    const words = int32s();
+    const lengths = int32s();
+    const textAt = int32s();
+    const skuAt = int32s();
+    const versions = int32s();
+    const flags = int32s();
+    const codePositions = int32s();
+    const prices = float64s();
+    const numericCodes = float64s();
+    const otherCodes = new Map<string, number>();
+    const text = new TextColumn();
+    const taxClasses = new Distinct();
+    const units = new Distinct();
     let head = 0;
     await this.db
       .transaction()
       .setIsolationLevel('repeatable read')
       .execute(async (tx) => {
         for (let after = 0; ; ) {
-          const page = await sql<{ id: number; name: string; seq: string }>`
-            SELECT id, name, catalog_seq::text AS seq FROM products WHERE id > ${after} ORDER BY id LIMIT ${PAGE}`.execute(tx);
+          // One merge join of the two primary-key orders per page, as the tills' snapshot reads them.
+          const page = await sql<ProductRead>`
+            SELECT p.id, p.sku, p.name, p.price, p.tax_class, p.active, p.unit, p.version, p.catalog_seq::text AS seq,
+              string_agg(b.barcode, ' ') AS codes
+            FROM products p LEFT JOIN product_barcodes b ON b.product_id = p.id AND b.product_id > ${after}
+            WHERE p.id > ${after} GROUP BY p.id ORDER BY p.id LIMIT ${PAGE}`.execute(tx);
           for (const r of page.rows) {
+            const pos = ids.length;
             ids.push(r.id);
             starts.push(words.length);
             lengths.push(r.name.length);
             for (const w of wordIds(r.name, vocabulary, spelled)) words.push(w);
+            textAt.push(text.length);
+            text.push(r.name);
+            skuAt.push(text.length);
+            text.push(r.sku);
+            prices.push(r.price);
+            versions.push(r.version);
+            flags.push(flagsOf(r.active, taxClasses.of(r.tax_class), units.of(r.unit)));
+            for (const code of r.codes?.split(' ') ?? []) {
+              if (NUMERIC.test(code)) {
+                numericCodes.push(Number(code));
+                codePositions.push(pos);
+              } else otherCodes.set(code, pos);
+            }
             head = Math.max(head, Number(r.seq));
           }
           if (page.rows.length < PAGE) break;
@@ -193,6 +314,9 @@ export class CatalogNameIndex {
         }
       });
     starts.push(words.length);
+    textAt.push(text.length);
+    const codes = new NumericCodeTable(numericCodes.length);
+    for (let i = 0; i < numericCodes.length; i++) codes.set(numericCodes.values[i] as number, codePositions.values[i] as number);
     const base = { ids: ids.done(), starts: starts.done(), words: words.done(), lengths: lengths.done() };
     const counts = new Int32Array(spelled.length);
     for (const w of base.words) counts[w] = (counts[w] as number) + 1;
@@ -220,32 +344,89 @@ export class CatalogNameIndex {
     if (this.#state !== 'building') return;
     this.#vocabulary = vocabulary;
     this.#spelled = spelled;
-    this.#base = { ...base, postings };
+    this.#base = {
+      ...base,
+      postings,
+      text: text.done(),
+      textAt: textAt.done(),
+      skuAt: skuAt.done(),
+      prices: prices.done(),
+      versions: versions.done(),
+      flags: flags.done(),
+      taxClasses: taxClasses.values,
+      units: units.values,
+      codes,
+      otherCodes,
+    };
     this.#changed = new Map();
+    this.#changedCodes = new Map();
     this.#head = head;
     this.#state = 'ready';
     this.#onBuilt?.({ products: base.ids.length, words: spelled.length, ms: Math.round(performance.now() - began) });
   }
 
   /**
+   * The product holding `code` (null when none does), from memory after reading any announced
+   * change; undefined when it cannot answer now (building, listener down).
+   */
+  async byBarcode(code: string): Promise<ScannedProduct | null | undefined> {
+    if (this.#state !== 'ready') return undefined;
+    if (this.#notices.length > 0 && !(await this.#caughtUp(this.#head))) return undefined;
+    const base = this.#base;
+    if (this.#state !== 'ready' || !base) return undefined;
+    const changedId = this.#changedCodes.get(code);
+    const changed = changedId === undefined ? undefined : this.#changed.get(changedId);
+    if (changed?.codes.includes(code)) return changed.product;
+    const pos = NUMERIC.test(code) ? base.codes.get(Number(code)) : base.otherCodes.get(code);
+    if (pos === undefined) return null;
+    const id = base.ids[pos] as number;
+    // Changed since the base: it no longer holds the code (it would have been found above).
+    if (this.#changed.has(id)) return null;
+    const f = base.flags[pos] as number;
+    return {
+      id,
+      sku: base.text.toString('utf8', base.skuAt[pos], base.textAt[pos + 1]),
+      name: base.text.toString('utf8', base.textAt[pos], base.skuAt[pos]),
+      price: base.prices[pos] as number,
+      tax_class: base.taxClasses[(f >>> 1) & 0x7fff] as string,
+      active: (f & 1) === 1,
+      unit: base.units[f >>> 16] as string,
+      version: base.versions[pos] as number,
+    };
+  }
+
+  /**
    * The best `want` products (by `rankOf`) whose names hold, for every group, a word containing one of
-   * the group's terms, after bringing the index up to date; or undefined when the index cannot answer
+   * the group's terms, after reading every change committed so far; or undefined when it cannot answer
    * now (building, listener down, a term it does not index).
    */
   async holding(groups: readonly (readonly string[])[], want: number): Promise<number[] | undefined> {
     if (this.#state !== 'ready' || !groups.every((g) => g.every((t) => INDEXED_TERM.test(t)))) return undefined;
-    const current = await prepared(sql<{ head: string | null }>`SELECT max(catalog_seq)::text AS head FROM products`.compile(this.db));
-    const head = Number((await this.db.executeQuery(current)).rows[0]?.head ?? 0);
-    // One catch-up at a time, in order; a failed one leaves its ranges for the next.
+    if (!(await this.#caughtUp(await this.#currentHead()))) return undefined;
+    if (this.#state !== 'ready') return undefined;
+    return this.#find(groups, want);
+  }
+
+  async #currentHead(): Promise<number> {
+    const current = prepared(sql<{ head: string | null }>`SELECT max(catalog_seq)::text AS head FROM products`.compile(this.db));
+    return Number((await this.db.executeQuery(current)).rows[0]?.head ?? 0);
+  }
+
+  /** Read every change committed so far: after a write through this server, so its next lookup sees it. Never throws. */
+  async refresh(): Promise<void> {
+    if (this.#state === 'ready') await this.#caughtUp(await this.#currentHead().catch(() => this.#head));
+  }
+
+  /** Catch up to `head` and every announced range, one catch-up at a time; false when it failed (a failed one leaves its ranges for the next). */
+  async #caughtUp(head: number): Promise<boolean> {
     const caughtUp = this.#chain.then(() => this.#catchUp(head));
     this.#chain = caughtUp.catch(() => undefined);
     try {
       await caughtUp;
+      return true;
     } catch {
-      return undefined;
+      return false;
     }
-    if (this.#state !== 'ready') return undefined;
-    return this.#find(groups, want);
   }
 
   /** Read the products of every announced range and those numbered above the head; rebuild when there are too many. */
@@ -264,9 +445,20 @@ export class CatalogNameIndex {
     try {
       for (const [lo, hi] of ranges) {
         const rows = await this.db.executeQuery(
-          prepared(sql<{ id: number; name: string }>`SELECT id, name FROM products WHERE catalog_seq BETWEEN ${lo} AND ${hi}`.compile(this.db)),
+          prepared(
+            sql<ProductRead>`
+              SELECT p.id, p.sku, p.name, p.price, p.tax_class, p.active, p.unit, p.version, p.catalog_seq::text AS seq,
+                string_agg(b.barcode, ' ') AS codes
+              FROM products p LEFT JOIN product_barcodes b ON b.product_id = p.id
+              WHERE p.catalog_seq BETWEEN ${lo} AND ${hi} GROUP BY p.id`.compile(this.db),
+          ),
         );
-        for (const r of rows.rows) this.#changed.set(r.id, { words: Int32Array.from(wordIds(r.name, this.#vocabulary, this.#spelled)), length: r.name.length });
+        for (const r of rows.rows) {
+          const codes = r.codes?.split(' ') ?? [];
+          const { seq: _, codes: __, ...product } = r;
+          this.#changed.set(r.id, { words: Int32Array.from(wordIds(r.name, this.#vocabulary, this.#spelled)), length: r.name.length, product, codes });
+          for (const code of codes) this.#changedCodes.set(code, r.id);
+        }
         this.#head = Math.max(this.#head, hi);
       }
     } catch (e) {
@@ -290,7 +482,9 @@ export class CatalogNameIndex {
       }
       return mark;
     });
-    const { ids, starts, words, lengths, postings } = this.#base;
+    const base = this.#base;
+    if (!base) return [];
+    const { ids, starts, words, lengths, postings } = base;
     /** The rank of a product whose words are held[from..to), or -1 when a group has no word in them. */
     const rank = (held: ArrayLike<number>, from: number, to: number, length: number): number => {
       let starting = 0;

@@ -1,17 +1,17 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogNameIndex } from '../src/catalog-name-index.js';
-import { searchProducts } from '../src/catalog-search.js';
+import { CatalogMemory } from '../src/catalog-memory.js';
+import { productByBarcode, searchProducts } from '../src/catalog-search.js';
 import { migrate } from '../src/migrate.js';
 import { openDatabase } from '../src/open-database.js';
 import { createTestDatabase, tempDataDir } from './support/test-env.js';
 
-/** The till's name search with its candidates from the server's in-memory name index, against the real PostgreSQL. */
+/** The tills' barcode lookup and name search answered from the catalog in the server's memory, against the real PostgreSQL. */
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let opened: Awaited<ReturnType<typeof openDatabase>>;
 const data = tempDataDir();
-const indexes: CatalogNameIndex[] = [];
+const indexes: CatalogMemory[] = [];
 
 const NAMES = [
   'Valley Farm Whole Milk 1 L',
@@ -30,8 +30,12 @@ beforeAll(async () => {
   database = await createTestDatabase();
   opened = await openDatabase({ databaseUrl: database.url, dataDir: data.dir, poolSize: 4 });
   await migrate(opened.db);
-  await sql`INSERT INTO products (sku, name, price, cost, tax_class)
-    SELECT 'P-' || i, name, 100 + i, 50, 'standard' FROM unnest(${NAMES}::text[]) WITH ORDINALITY AS t(name, i)`.execute(opened.db);
+  await sql`INSERT INTO products (sku, name, price, cost, tax_class, barcode)
+    SELECT 'P-' || i, name, 100 + i, 50, 'standard', '200000000' || lpad(i::text, 3, '0') || '0' FROM unnest(${NAMES}::text[]) WITH ORDINALITY AS t(name, i)`.execute(
+    opened.db,
+  );
+  await sql`INSERT INTO product_barcodes (barcode, product_id, kind) SELECT barcode, id, 'internal' FROM products`.execute(opened.db);
+  await sql`INSERT INTO product_barcodes (barcode, product_id, kind) SELECT 'TILL-CODE-7', id, 'internal' FROM products WHERE sku = 'P-7'`.execute(opened.db);
 });
 
 afterAll(async () => {
@@ -41,18 +45,18 @@ afterAll(async () => {
   data.remove();
 });
 
-async function started(options?: Parameters<typeof CatalogNameIndex.start>[2]): Promise<CatalogNameIndex> {
-  const index = CatalogNameIndex.start(opened.db, database.url, options);
-  indexes.push(index);
-  await index.ready();
-  expect(index.state).toBe('ready');
-  return index;
+async function started(options?: Parameters<typeof CatalogMemory.start>[2]): Promise<CatalogMemory> {
+  const memory = CatalogMemory.start(opened.db, database.url, { pollMs: 60_000, ...options });
+  indexes.push(memory);
+  await memory.ready();
+  expect(memory.state).toBe('ready');
+  return memory;
 }
 
-const names = async (q: string, index?: CatalogNameIndex) => (await searchProducts(opened.db, q, {}, 20, 0, index)).map((h) => `${h.match}:${h.name}`);
+const names = async (q: string, index?: CatalogMemory) => (await searchProducts(opened.db, q, {}, 20, 0, index)).map((h) => `${h.match}:${h.name}`);
 const rename = (sku: string, name: string) => sql`UPDATE products SET name = ${name}, version = version + 1 WHERE sku = ${sku}`.execute(opened.db);
 
-describe('the in-memory name index', () => {
+describe('name search from the catalog in memory', () => {
   it('gives the same answers as the SQL search: words anywhere, inside words, typos, and terms with punctuation', async () => {
     const index = await started();
     for (const q of ['whole mi', 'milk', 'butter organic', 'alted', 'tomatoe juice', 'toothpaste mint', 'coca-cola', 'cola', 'organic buttr', 'nothing here']) {
@@ -130,5 +134,53 @@ describe('the in-memory name index', () => {
     expect(await names('plum tomatoes', index)).toEqual(['words:Cherry Plum Tomatoes 250 g']);
     await expect.poll(() => index.state, { timeout: 5_000 }).toBe('ready');
     expect(await names('plum tomatoes', index)).toEqual(['words:Cherry Plum Tomatoes 250 g']);
+  });
+});
+
+describe('barcode lookups from the catalog in memory', () => {
+  const scan = (code: string, memory?: CatalogMemory) => productByBarcode(opened.db, code, memory);
+  const fields = ['id', 'sku', 'name', 'price', 'tax_class', 'active', 'unit', 'version'] as const;
+  const shown = (p: Awaited<ReturnType<typeof scan>>) => p && Object.fromEntries(fields.map((k) => [k, p[k]]));
+
+  it('answers what the database answers, for numeric and other codes, and nothing for an unknown code', async () => {
+    const memory = await started();
+    for (const code of ['2000000000010', '2000000000070', 'TILL-CODE-7', '2000000000100']) {
+      expect(shown(await scan(code, memory)), code).toEqual(shown(await scan(code)));
+      expect(await scan(code, memory)).toBeDefined();
+    }
+    expect(await scan('2000000000070', memory)).toMatchObject({ sku: 'P-7', price: 107, tax_class: 'standard', active: true, unit: 'piece' });
+    expect(await memory.byBarcode('9999999999994')).toBeNull();
+    expect(await memory.byBarcode('NO-SUCH-CODE')).toBeNull();
+  });
+
+  it('follows price edits, a code moved to another product and a code removed, once each commits', async () => {
+    const memory = await started();
+    await sql`UPDATE products SET price = 999, active = false, version = version + 1 WHERE sku = 'P-7'`.execute(opened.db);
+    await expect.poll(() => scan('TILL-CODE-7', memory)).toMatchObject({ sku: 'P-7', price: 999, active: false });
+    await opened.db.transaction().execute(async (tx) => {
+      await sql`UPDATE product_barcodes SET product_id = (SELECT id FROM products WHERE sku = 'P-8') WHERE barcode = 'TILL-CODE-7'`.execute(tx);
+      await sql`DELETE FROM product_barcodes WHERE barcode = '2000000000020'`.execute(tx);
+      await sql`UPDATE products SET barcode = NULL, version = version + 1 WHERE sku IN ('P-2', 'P-7', 'P-8')`.execute(tx);
+    });
+    await expect.poll(() => scan('TILL-CODE-7', memory)).toMatchObject({ sku: 'P-8' });
+    expect(await memory.byBarcode('2000000000020')).toBeNull();
+    expect(await scan('2000000000070', memory)).toMatchObject({ sku: 'P-7', price: 999 });
+    expect(shown(await scan('2000000000080', memory))).toEqual(shown(await scan('2000000000080')));
+  });
+
+  it('reads a change nobody announced on its next poll', async () => {
+    const memory = await started({ pollMs: 50 });
+    // As if the notice were lost: the change is made with the announcing triggers off for this session.
+    const quiet = new pg.Client({ connectionString: database.url });
+    await quiet.connect();
+    try {
+      await quiet.query('BEGIN');
+      await quiet.query(`SET LOCAL session_replication_role = replica`);
+      await quiet.query(`UPDATE products SET price = 1234, catalog_seq = nextval('catalog_seq') WHERE sku = 'P-9'`);
+      await quiet.query('COMMIT');
+    } finally {
+      await quiet.end();
+    }
+    await expect.poll(() => scan('2000000000090', memory)).toMatchObject({ sku: 'P-9', price: 1234 });
   });
 });

@@ -27,14 +27,18 @@ export const INDEXED_TERM = /^[\p{L}\p{N}]+$/u;
 /** Products read per statement while the base is built. */
 const PAGE = 50_000;
 
-/** A product as the scanner's lookup answers it. */
-export interface ScannedProduct {
+/** A product as the tills' lookups answer it (the columns the barcode lookup and the search show). */
+export interface CatalogRow {
   readonly id: number;
   readonly sku: string;
+  readonly barcode: string | null;
   readonly name: string;
   readonly price: number;
+  readonly cost: number;
   readonly tax_class: string;
   readonly active: boolean;
+  readonly category_id: number | null;
+  readonly brand_id: number | null;
   readonly unit: string;
   readonly version: number;
 }
@@ -112,12 +116,17 @@ interface Base {
   readonly lengths: Int32Array;
   /** Positions holding each word id, shorter names first, then ascending (empty for words first seen after the base was built). */
   readonly postings: Int32Array[];
-  /** Name then SKU of position i: text[textAt[i] .. skuAt[i]) and text[skuAt[i] .. textAt[i + 1]). */
+  /** Name, SKU and primary barcode of position i: text[textAt[i] .. skuAt[i]), [skuAt[i] .. codeAt[i]), [codeAt[i] .. textAt[i + 1]). */
   readonly text: Buffer;
   readonly textAt: Int32Array;
   readonly skuAt: Int32Array;
+  readonly codeAt: Int32Array;
   readonly prices: Float64Array;
+  readonly costs: Float64Array;
   readonly versions: Int32Array;
+  /** Category and brand ids (0 for none). */
+  readonly categories: Int32Array;
+  readonly brands: Int32Array;
   readonly flags: Int32Array;
   readonly taxClasses: readonly string[];
   readonly units: readonly string[];
@@ -126,45 +135,38 @@ interface Base {
   readonly otherCodes: Map<string, number>;
 }
 
-/** flags: bit 0 active, bits 1-15 the tax class, bits 16-31 the unit. */
-const flagsOf = (active: boolean, taxClass: number, unit: number) => (active ? 1 : 0) | (taxClass << 1) | (unit << 16);
+/** flags: bit 0 active, bit 1 has a primary barcode, bits 2-15 the tax class, bits 16-31 the unit. */
+const flagsOf = (r: ProductRead, taxClass: number, unit: number) => (r.active ? 1 : 0) | (r.barcode === null ? 0 : 2) | (taxClass << 2) | (unit << 16);
 
 /** A product written since the base was built, as read then (the base's entry is ignored). */
 interface Changed {
   readonly words: Int32Array;
   readonly length: number;
-  readonly product: ScannedProduct;
+  readonly product: CatalogRow;
   readonly codes: readonly string[];
 }
 
-interface ProductRead {
-  id: number;
-  sku: string;
-  name: string;
-  price: number;
-  tax_class: string;
-  active: boolean;
-  unit: string;
-  version: number;
+interface ProductRead extends CatalogRow {
   seq: string;
   codes: string | null;
 }
+const READ = sql`p.id, p.sku, p.barcode, p.name, p.price, p.cost, p.tax_class, p.active, p.category_id, p.brand_id, p.unit, p.version,
+  p.catalog_seq::text AS seq, string_agg(b.barcode, ' ') AS codes`;
 
 type State = 'building' | 'ready' | 'down' | 'closed';
 
 /**
- * The catalog in the server's memory for the tills' two lookups: the scanner's barcode (answered
- * without a database round trip) and the name search's candidates (every distinct word of every
- * name with the products holding it, ranked here; the search then reads those rows and checks them
- * again, so a stale entry can cost a candidate, never a wrong hit).
+ * The catalog in the server's memory for the tills' two hot lookups, answered without a database
+ * round trip: the scanner's barcode, and the name search's words (every distinct word of every name
+ * with the products holding it, ranked here).
  *
  * It stays current from PostgreSQL alone. It LISTENs for the ranges of change numbers
  * (`catalog_seq`) each committed statement announces (migration 14), delivered in commit order, so
  * it also gets changes numbered below ones it has seen but committed later (an import that ran for
- * minutes); it reads them before the next lookup. A name search also reads the products numbered
- * above the highest it has seen (one index probe), so an edit is searchable as soon as it commits,
- * and a poll does the same every `pollMs` in case a notice never came. Until it is built, and while
- * its listener is down, it answers nothing and the lookups use SQL alone.
+ * minutes), and reads them before its next answer. A write through this server calls `refresh()`
+ * before it answers, so the writer's next lookup sees it; a poll does the same every `pollMs` in case
+ * a notice never came. Until it is built, and while its listener is down, it answers nothing and the
+ * lookups use SQL alone.
  */
 export class CatalogMemory {
   #state: State = 'building';
@@ -267,10 +269,14 @@ export class CatalogMemory {
     const lengths = int32s();
     const textAt = int32s();
     const skuAt = int32s();
+    const codeAt = int32s();
     const versions = int32s();
+    const categories = int32s();
+    const brands = int32s();
     const flags = int32s();
     const codePositions = int32s();
     const prices = float64s();
+    const costs = float64s();
     const numericCodes = float64s();
     const otherCodes = new Map<string, number>();
     const text = new TextColumn();
@@ -284,8 +290,7 @@ export class CatalogMemory {
         for (let after = 0; ; ) {
           // One merge join of the two primary-key orders per page, as the tills' snapshot reads them.
           const page = await sql<ProductRead>`
-            SELECT p.id, p.sku, p.name, p.price, p.tax_class, p.active, p.unit, p.version, p.catalog_seq::text AS seq,
-              string_agg(b.barcode, ' ') AS codes
+            SELECT ${READ}
             FROM products p LEFT JOIN product_barcodes b ON b.product_id = p.id AND b.product_id > ${after}
             WHERE p.id > ${after} GROUP BY p.id ORDER BY p.id LIMIT ${PAGE}`.execute(tx);
           for (const r of page.rows) {
@@ -298,9 +303,14 @@ export class CatalogMemory {
             text.push(r.name);
             skuAt.push(text.length);
             text.push(r.sku);
+            codeAt.push(text.length);
+            text.push(r.barcode ?? '');
             prices.push(r.price);
+            costs.push(r.cost);
             versions.push(r.version);
-            flags.push(flagsOf(r.active, taxClasses.of(r.tax_class), units.of(r.unit)));
+            categories.push(r.category_id ?? 0);
+            brands.push(r.brand_id ?? 0);
+            flags.push(flagsOf(r, taxClasses.of(r.tax_class), units.of(r.unit)));
             for (const code of r.codes?.split(' ') ?? []) {
               if (NUMERIC.test(code)) {
                 numericCodes.push(Number(code));
@@ -350,8 +360,12 @@ export class CatalogMemory {
       text: text.done(),
       textAt: textAt.done(),
       skuAt: skuAt.done(),
+      codeAt: codeAt.done(),
       prices: prices.done(),
+      costs: costs.done(),
       versions: versions.done(),
+      categories: categories.done(),
+      brands: brands.done(),
       flags: flags.done(),
       taxClasses: taxClasses.values,
       units: units.values,
@@ -369,42 +383,35 @@ export class CatalogMemory {
    * The product holding `code` (null when none does), from memory after reading any announced
    * change; undefined when it cannot answer now (building, listener down).
    */
-  async byBarcode(code: string): Promise<ScannedProduct | null | undefined> {
-    if (this.#state !== 'ready') return undefined;
-    if (this.#notices.length > 0 && !(await this.#caughtUp(this.#head))) return undefined;
-    const base = this.#base;
-    if (this.#state !== 'ready' || !base) return undefined;
+  async byBarcode(code: string): Promise<CatalogRow | null | undefined> {
+    const base = await this.#current();
+    if (!base) return undefined;
     const changedId = this.#changedCodes.get(code);
     const changed = changedId === undefined ? undefined : this.#changed.get(changedId);
     if (changed?.codes.includes(code)) return changed.product;
     const pos = NUMERIC.test(code) ? base.codes.get(Number(code)) : base.otherCodes.get(code);
     if (pos === undefined) return null;
-    const id = base.ids[pos] as number;
     // Changed since the base: it no longer holds the code (it would have been found above).
-    if (this.#changed.has(id)) return null;
-    const f = base.flags[pos] as number;
-    return {
-      id,
-      sku: base.text.toString('utf8', base.skuAt[pos], base.textAt[pos + 1]),
-      name: base.text.toString('utf8', base.textAt[pos], base.skuAt[pos]),
-      price: base.prices[pos] as number,
-      tax_class: base.taxClasses[(f >>> 1) & 0x7fff] as string,
-      active: (f & 1) === 1,
-      unit: base.units[f >>> 16] as string,
-      version: base.versions[pos] as number,
-    };
+    if (this.#changed.has(base.ids[pos] as number)) return null;
+    return rowAt(base, pos);
   }
 
   /**
    * The best `want` products (by `rankOf`) whose names hold, for every group, a word containing one of
-   * the group's terms, after reading every change committed so far; or undefined when it cannot answer
-   * now (building, listener down, a term it does not index).
+   * the group's terms, after reading any announced change; or undefined when it cannot answer now
+   * (building, listener down, a term it does not index).
    */
-  async holding(groups: readonly (readonly string[])[], want: number): Promise<number[] | undefined> {
-    if (this.#state !== 'ready' || !groups.every((g) => g.every((t) => INDEXED_TERM.test(t)))) return undefined;
-    if (!(await this.#caughtUp(await this.#currentHead()))) return undefined;
+  async holding(groups: readonly (readonly string[])[], want: number): Promise<CatalogRow[] | undefined> {
+    if (!groups.every((g) => g.every((t) => INDEXED_TERM.test(t)))) return undefined;
+    const base = await this.#current();
+    return base && this.#find(base, groups, want);
+  }
+
+  /** The base to answer from, after reading the changes announced so far; undefined when it cannot answer. */
+  async #current(): Promise<Base | undefined> {
     if (this.#state !== 'ready') return undefined;
-    return this.#find(groups, want);
+    if (this.#notices.length > 0 && !(await this.#caughtUp(this.#head))) return undefined;
+    return this.#state === 'ready' ? this.#base : undefined;
   }
 
   async #currentHead(): Promise<number> {
@@ -447,8 +454,7 @@ export class CatalogMemory {
         const rows = await this.db.executeQuery(
           prepared(
             sql<ProductRead>`
-              SELECT p.id, p.sku, p.name, p.price, p.tax_class, p.active, p.unit, p.version, p.catalog_seq::text AS seq,
-                string_agg(b.barcode, ' ') AS codes
+              SELECT ${READ}
               FROM products p LEFT JOIN product_barcodes b ON b.product_id = p.id
               WHERE p.catalog_seq BETWEEN ${lo} AND ${hi} GROUP BY p.id`.compile(this.db),
           ),
@@ -468,7 +474,7 @@ export class CatalogMemory {
     }
   }
 
-  #find(groups: readonly (readonly string[])[], want: number): number[] {
+  #find(base: Base, groups: readonly (readonly string[])[], want: number): CatalogRow[] {
     const vocabularySize = this.#spelled.length;
     // Per group: which words hold one of its terms (1 = a term starts the word, 2 = inside it).
     const marks = groups.map((terms) => {
@@ -482,8 +488,6 @@ export class CatalogMemory {
       }
       return mark;
     });
-    const base = this.#base;
-    if (!base) return [];
     const { ids, starts, words, lengths, postings } = base;
     /** The rank of a product whose words are held[from..to), or -1 when a group has no word in them. */
     const rank = (held: ArrayLike<number>, from: number, to: number, length: number): number => {
@@ -499,24 +503,27 @@ export class CatalogMemory {
       }
       return rankOf(marks.length, starting, length);
     };
-    // The best `want` hits so far, best first (rank, then id).
+    // The best `want` hits so far, best first (rank, then id), with their base position (-1: a changed product).
     const topRank = new Float64Array(want);
     const topId = new Int32Array(want);
+    const topPos = new Int32Array(want);
     let kept = 0;
-    const offer = (r: number, id: number) => {
+    const offer = (r: number, id: number, pos: number) => {
       const last = kept - 1;
       if (kept === want && (r > (topRank[last] as number) || (r === topRank[last] && id > (topId[last] as number)))) return;
       let k = kept < want ? kept++ : last;
       for (; k > 0 && ((topRank[k - 1] as number) > r || (topRank[k - 1] === r && (topId[k - 1] as number) > id)); k--) {
         topRank[k] = topRank[k - 1] as number;
         topId[k] = topId[k - 1] as number;
+        topPos[k] = topPos[k - 1] as number;
       }
       topRank[k] = r;
       topId[k] = id;
+      topPos[k] = pos;
     };
     for (const [id, { words: held, length }] of this.#changed) {
       const r = rank(held, 0, held.length, length);
-      if (r >= 0) offer(r, id);
+      if (r >= 0) offer(r, id, -1);
     }
     // Walk the group whose words the fewest products hold, words starting with a term first.
     let walk = 0;
@@ -550,13 +557,33 @@ export class CatalogMemory {
           const r = rank(words, starts[pos] as number, starts[pos + 1] as number, lengths[pos] as number);
           if (r >= 0) {
             hits++;
-            offer(r, id);
+            offer(r, id, pos);
           }
         }
       }
     }
-    return Array.from(topId.subarray(0, kept));
+    return Array.from(topPos.subarray(0, kept), (pos, k) => (pos >= 0 ? rowAt(base, pos) : (this.#changed.get(topId[k] as number) as Changed).product));
   }
+}
+
+/** The product at a base position, as a row. */
+function rowAt(base: Base, pos: number): CatalogRow {
+  const f = base.flags[pos] as number;
+  const text = (from: Int32Array, to: Int32Array, at: number) => base.text.toString('utf8', from[at], to[at]);
+  return {
+    id: base.ids[pos] as number,
+    sku: text(base.skuAt, base.codeAt, pos),
+    barcode: f & 2 ? base.text.toString('utf8', base.codeAt[pos], base.textAt[pos + 1]) : null,
+    name: text(base.textAt, base.skuAt, pos),
+    price: base.prices[pos] as number,
+    cost: base.costs[pos] as number,
+    tax_class: base.taxClasses[(f >>> 2) & 0x3fff] as string,
+    active: (f & 1) === 1,
+    category_id: base.categories[pos] || null,
+    brand_id: base.brands[pos] || null,
+    unit: base.units[f >>> 16] as string,
+    version: base.versions[pos] as number,
+  };
 }
 
 /** The distinct word ids of a name, adding new words to the vocabulary. */

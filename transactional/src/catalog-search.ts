@@ -1,5 +1,5 @@
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
-import { type CatalogMemory, nameWords, rankOf, type ScannedProduct } from './catalog-memory.js';
+import { type CatalogMemory, type CatalogRow, nameWords, rankOf } from './catalog-memory.js';
 import type { Database } from './database.js';
 import { prepared } from './prepared-statements.js';
 import { SKU_PATTERN } from './product-row-check.js';
@@ -10,19 +10,7 @@ export interface SearchFilters {
   readonly active?: boolean | undefined;
 }
 
-export interface SearchHit {
-  readonly id: number;
-  readonly sku: string;
-  readonly barcode: string | null;
-  readonly name: string;
-  readonly price: number;
-  readonly cost: number;
-  readonly tax_class: string;
-  readonly active: boolean;
-  readonly category_id: number | null;
-  readonly brand_id: number | null;
-  readonly unit: string;
-  readonly version: number;
+export interface SearchHit extends CatalogRow {
   /** 'exact' (barcode or SKU), 'prefix' (the name starts with the query), 'words' (holds every word) or 'similar' (typo-tolerant trigram match). */
   readonly match: 'exact' | 'prefix' | 'words' | 'similar';
 }
@@ -73,26 +61,26 @@ export async function searchProducts(
   const filtered = f.categoryId !== undefined || f.brandId !== undefined || f.active !== undefined;
   const run = async <R>(query: CompiledQuery<R>) => (await db.executeQuery(filtered ? query : prepared(query))).rows;
   // A barcode or SKU holds no space (barcodes use a subset of a SKU's characters): other text cannot match exactly.
-  if (SKU_PATTERN.test(code)) {
-    add(
-      await run(
-        sql<SearchHit>`
-          SELECT ${COLUMNS}, 'exact' AS match FROM products p
-          WHERE (p.id = (SELECT product_id FROM product_barcodes WHERE barcode = ${code}) OR p.sku = ${code}) ${filters(f)}`.compile(db),
-      ),
-    );
-  }
-  if (hits.length < want && q.length >= 2) {
-    // Names starting with q, as a range in the text_pattern_ops index's byte order (U+10FFFF sorts after
-    // any character that can follow q), read in that order: no sort, and no LIKE pattern for a generic plan to miss.
-    add(
-      await run(
-        sql<SearchHit>`
-          SELECT ${COLUMNS}, 'prefix' AS match FROM products p
-          WHERE lower(p.name) ~>=~ ${q} AND lower(p.name) ~<~ ${`${q}\u{10FFFF}`} ${filters(f)}
-          ORDER BY lower(p.name) USING ~<~ LIMIT ${want}`.compile(db),
-      ),
-    );
+  const exact = SKU_PATTERN.test(code)
+    ? sql<SearchHit>`
+        SELECT ${COLUMNS}, 'exact' AS match FROM products p
+        WHERE (p.id = (SELECT product_id FROM product_barcodes WHERE barcode = ${code}) OR p.sku = ${code}) ${filters(f)}`
+    : undefined;
+  // Names starting with q, as a range in the text_pattern_ops index's byte order (U+10FFFF sorts after
+  // any character that can follow q), read in that order: no sort, and no LIKE pattern for a generic plan to miss.
+  const prefix =
+    q.length >= 2
+      ? sql<SearchHit>`
+        SELECT ${COLUMNS}, 'prefix' AS match FROM products p
+        WHERE lower(p.name) ~>=~ ${q} AND lower(p.name) ~<~ ${`${q}\u{10FFFF}`} ${filters(f)}
+        ORDER BY lower(p.name) USING ~<~ LIMIT ${want}`
+      : undefined;
+  // Both in one round trip; the exact rows first, then the prefix rows in their order.
+  const both = exact && prefix ? sql<SearchHit>`(${exact}) UNION ALL (${prefix})` : (exact ?? prefix);
+  if (both) {
+    const rows = await run(both.compile(db));
+    add(rows.filter((r) => r.match === 'exact'));
+    add(rows.filter((r) => r.match === 'prefix'));
   }
   const terms = q.split(/\s+/).filter((t) => t.length >= 2);
   // The till's search (no filter) takes its candidates from the catalog in memory when there is one.
@@ -125,9 +113,9 @@ export async function searchProducts(
 }
 
 /**
- * The best `want` names holding every term anywhere, ranked by `rankOf`: from the in-memory name
- * index when it can answer (it ranks every match it walks), else from the trigram GIN index (a bounded
- * set of candidates, unordered in SQL so the scan stops early, ranked here).
+ * The best `want` names holding every term anywhere, ranked by `rankOf`: from the catalog in memory
+ * when it can answer (it ranks every match it walks), else from the trigram GIN index (a bounded set
+ * of candidates, unordered in SQL so the scan stops early, ranked here).
  */
 async function namesHolding(
   db: Kysely<Database>,
@@ -138,28 +126,17 @@ async function namesHolding(
   memory: CatalogMemory | undefined,
 ): Promise<SearchHit[]> {
   const alternatives = terms.map((t) => (typeof t === 'string' ? [t] : t));
-  const ids = await memory?.holding(alternatives, want);
-  let rows: SearchHit[];
-  if (ids) {
-    if (ids.length === 0) return [];
-    const r = await db.executeQuery(prepared(sql<SearchHit>`SELECT ${COLUMNS}, ${match} AS match FROM products p WHERE p.id = ANY(${ids}::int[])`.compile(db)));
-    // The rows as they are now: a name changed since the index read it no longer counts.
-    rows = r.rows.filter((h) => {
-      const name = h.name.toLowerCase();
-      return alternatives.every((any) => any.some((t) => name.includes(t)));
-    });
-  } else {
-    // Candidates to rank: enough to fill the page twice; a scan that finds them early stops early.
-    const like = (t: string) => sql`lower(p.name) LIKE ${`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`;
-    const r = await sql<SearchHit>`
-      SELECT ${COLUMNS}, ${match} AS match FROM products p
-      WHERE ${sql.join(
-        alternatives.map((any) => sql`(${sql.join(any.map(like), sql` OR `)})`),
-        sql` AND `,
-      )} ${filters(f)}
-      LIMIT ${Math.max(40, want * 2)}`.execute(db);
-    rows = r.rows;
-  }
+  const known = await memory?.holding(alternatives, want);
+  if (known) return known.map((row) => ({ ...row, match }));
+  // Candidates to rank: enough to fill the page twice; a scan that finds them early stops early.
+  const like = (t: string) => sql`lower(p.name) LIKE ${`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`;
+  const { rows } = await sql<SearchHit>`
+    SELECT ${COLUMNS}, ${match} AS match FROM products p
+    WHERE ${sql.join(
+      alternatives.map((any) => sql`(${sql.join(any.map(like), sql` OR `)})`),
+      sql` AND `,
+    )} ${filters(f)}
+    LIMIT ${Math.max(40, want * 2)}`.execute(db);
   const rank = (name: string) => {
     const words = nameWords(name);
     const starts = alternatives.filter((any) => any.some((t) => words.some((w) => w.startsWith(t)))).length;
@@ -169,13 +146,13 @@ async function namesHolding(
 }
 
 /** Exact barcode lookup: the scanner's path, from the catalog in memory when it can answer, else one primary-key probe and one join. */
-export async function productByBarcode(db: Kysely<Database>, barcode: string, memory?: CatalogMemory): Promise<ScannedProduct | undefined> {
+export async function productByBarcode(db: Kysely<Database>, barcode: string, memory?: CatalogMemory): Promise<CatalogRow | undefined> {
   const known = await memory?.byBarcode(barcode);
   if (known !== undefined) return known ?? undefined;
   const r = await db.executeQuery(
     prepared(
-      sql<ScannedProduct>`
-    SELECT ${COLUMNS}, 'exact' AS match FROM product_barcodes b JOIN products p ON p.id = b.product_id WHERE b.barcode = ${barcode}`.compile(db),
+      sql<CatalogRow>`
+    SELECT ${COLUMNS} FROM product_barcodes b JOIN products p ON p.id = b.product_id WHERE b.barcode = ${barcode}`.compile(db),
     ),
   );
   return r.rows[0];

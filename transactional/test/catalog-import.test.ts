@@ -358,7 +358,11 @@ describe('editing', () => {
     });
     expect(edited.status).toBe(200);
     // No wait: the write refreshed the server's memory before it answered.
-    expect(await (await scan(ean(4))).json()).toMatchObject({ price: found.price + 100, name: 'Cotton T-shirt M red (new season)', version: found.version + 1 });
+    expect(await (await scan(ean(4))).json()).toMatchObject({
+      price: found.price + 100,
+      name: 'Cotton T-shirt M red (new season)',
+      version: found.version + 1,
+    });
     const search = await fetch(`${server.url}/api/v1/products/search?q=${encodeURIComponent('new season')}`).then((r) => r.json());
     expect(search.items.map((i: { sku: string; match: string }) => [i.sku, i.match])).toEqual([['TEE-M-RED', 'words']]);
   });

@@ -1,5 +1,7 @@
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
-import { type CatalogMemory, type CatalogRow, nameWords, rankOf } from './catalog-memory.js';
+import { type CatalogRow, nameWords } from './catalog-columns.js';
+import type { CatalogMemory } from './catalog-memory.js';
+import { rankOf } from './catalog-word-rank.js';
 import type { Database } from './database.js';
 import { prepared } from './prepared-statements.js';
 import { SKU_PATTERN } from './product-row-check.js';

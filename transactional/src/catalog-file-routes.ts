@@ -138,7 +138,8 @@ export const catalogFileRoutes: FastifyPluginAsync<{ db: Kysely<Database>; snaps
         reply.header('x-catalog-version', String(prepared.version)).header('content-length', String(prepared.bytes));
         return reply.send(createReadStream(prepared.file));
       }
-      const version = await catalogVersion(db);
+      // Never behind what the till already has (a version another process of the server gave it).
+      const version = Math.max(await catalogVersion(db), since);
       reply.header('x-catalog-version', String(version));
       return reply.send(Readable.from(catalogSnapshot(db, since, version)));
     },

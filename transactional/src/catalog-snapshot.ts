@@ -8,13 +8,38 @@ import { Bool, Int32, makeData, makeVector, tableFromIPC, Utf8, type Vector } fr
 import { type Kysely, sql } from 'kysely';
 import { arrowIpcStream } from './arrow-ipc-stream.js';
 import type { Database } from './database.js';
+import { Problem } from './problem.js';
 
 const PAGE_ROWS = 20_000;
 
-/** The catalog version a snapshot or delta brings a terminal to: the highest change number committed. */
-export async function catalogVersion(db: Kysely<Database>): Promise<number> {
-  const r = await sql<{ v: number | null }>`SELECT max(catalog_seq) AS v FROM products`.execute(db);
-  return Number(r.rows[0]?.v ?? 0);
+/** Every statement writing products holds this advisory lock shared until it commits (migration 14). */
+const CATALOG_WRITERS = 7301001;
+const lastComplete = new WeakMap<Kysely<Database>, number>();
+
+/**
+ * The catalog version a snapshot or delta brings a terminal to: the highest change number visible
+ * while no writer is between numbering its rows and committing them, so no change numbered below it
+ * can still appear (a long import commits numbers below ones an edit made meanwhile). While a writer
+ * is at work, the last such version this process saw; if it has seen none yet, it waits for one.
+ */
+export async function catalogVersion(db: Kysely<Database>, wait: { everyMs: number; forMs: number } = { everyMs: 100, forMs: 10_000 }): Promise<number> {
+  for (const deadline = Date.now() + wait.forMs; ; ) {
+    const version = await db.transaction().execute(async (tx) => {
+      const free = await sql<{ free: boolean }>`SELECT pg_try_advisory_xact_lock(${CATALOG_WRITERS}) AS free`.execute(tx);
+      if (!free.rows[0]?.free) return undefined;
+      // A statement after the lock: its snapshot sees every writer that finished before.
+      const r = await sql<{ v: number | null }>`SELECT max(catalog_seq) AS v FROM products`.execute(tx);
+      return Number(r.rows[0]?.v ?? 0);
+    });
+    if (version !== undefined) {
+      lastComplete.set(db, Math.max(version, lastComplete.get(db) ?? 0));
+      return version;
+    }
+    const known = lastComplete.get(db);
+    if (known !== undefined) return known;
+    if (Date.now() > deadline) throw new Problem('catalog.busy', 'the catalog is being changed (an import?); try again shortly');
+    await new Promise((r) => setTimeout(r, wait.everyMs));
+  }
 }
 
 interface SnapshotRow {

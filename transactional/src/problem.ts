@@ -44,6 +44,7 @@ export const PROBLEMS = {
   'import.rows_invalid': { status: 422, title: 'Some rows are bad; nothing was imported' },
   'import.progress_unknown': { status: 404, title: 'No import with this progress id is running or recently finished for you' },
   'catalog.index_unavailable': { status: 404, title: 'No prepared search index for that catalog version' },
+  'catalog.busy': { status: 503, title: 'The catalog is being changed; try again shortly' },
   'stock.invalid': { status: 422, title: 'The stock movement is not valid' },
   'tax_class.unknown': { status: 422, title: 'Unknown tax class' },
   'sale.not_found': { status: 404, title: 'No such sale' },

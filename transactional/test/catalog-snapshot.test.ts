@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CatalogIndex } from '@keel/terminal-ui/catalog-index';
 import { type Table, tableFromIPC } from 'apache-arrow';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importCatalog } from '../src/catalog-import.js';
 import { catalogSnapshot, PreparedSnapshots } from '../src/catalog-snapshot.js';
@@ -12,12 +13,14 @@ import { createTestDatabase, tempDataDir, testConfig } from './support/test-env.
 /** The terminals' Arrow snapshot: a prepared file per catalog version, deltas for what changed since. */
 let server: KeelServer;
 let dataDir: string;
+let dbUrl: string;
 let cleanup: Array<() => Promise<void> | void> = [];
 
 beforeAll(async () => {
   const db = await createTestDatabase();
   const dir = tempDataDir();
   dataDir = dir.dir;
+  dbUrl = db.url;
   cleanup = [db.drop, dir.remove];
   server = await startKeel(testConfig({ databaseUrl: db.url, dataDir: dir.dir }, { trustLoopback: true }), { dashboardsDist: null });
   const r = await importCatalog(server.db, demoCatalogCsv(3000), { actor: 'test' });
@@ -88,6 +91,25 @@ describe('catalog snapshot for terminals', () => {
     expect(delta.version).toBeGreaterThan(first.version);
     expect(delta.table.numRows).toBe(1);
     expect(product(delta.table, 'D0000123')).toMatchObject({ price: 4242, barcodes: `${row.barcode}|2900000001234` });
+  });
+
+  it('a change numbered before an edit but committed after it still reaches the till (a long import beside an edit)', async () => {
+    const synced = await download((await download()).version);
+    const slow = new pg.Client({ connectionString: dbUrl });
+    await slow.connect();
+    try {
+      // The slow writer numbers its row first; a quick edit numbers its row after and commits first.
+      await slow.query('BEGIN');
+      await slow.query(`UPDATE products SET price = 5151 WHERE sku = 'D0000200'`);
+      await server.db.updateTable('products').set({ price: 5252 }).where('sku', '=', 'D0000201').execute();
+      const during = await download(synced.version);
+      await slow.query('COMMIT');
+      const after = await download(during.version);
+      expect(product(after.table, 'D0000200')).toMatchObject({ price: 5151 });
+      expect(product(during.table, 'D0000201') ?? product(after.table, 'D0000201')).toMatchObject({ price: 5252 });
+    } finally {
+      await slow.end();
+    }
   });
 
   it('builds a new file once more products changed than a delta should carry, and drops the old one', async () => {

@@ -14,7 +14,8 @@ export interface CatalogProduct {
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;
-const words = (text: string): string[] => text.toLowerCase().match(WORD) ?? [];
+/** The words of a name or a search as search sees them: lower-case runs of letters and digits (the server's search too). */
+export const words = (text: string): string[] => text.toLowerCase().match(WORD) ?? [];
 
 /** Open-addressing hash from a numeric barcode (at most 15 digits, exact in a double) to a row. */
 export class NumericCodeTable {

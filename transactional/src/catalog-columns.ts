@@ -1,11 +1,5 @@
-import { NUMERIC, NumericCodeTable } from '@keel/terminal-ui/catalog-index';
-
-const WORD = /[\p{L}\p{N}]+/gu;
-
-/** The words of a name as search sees them: lower-case runs of letters and digits. */
-export function nameWords(name: string): string[] {
-  return name.toLowerCase().match(WORD) ?? [];
-}
+import { NUMERIC, NumericCodeTable, words } from '@keel/terminal-ui/catalog-index';
+import { sql } from 'kysely';
 
 /** A product as the tills' lookups answer it (the columns the barcode lookup and the search show). */
 export interface CatalogRow {
@@ -23,6 +17,9 @@ export interface CatalogRow {
   readonly version: number;
 }
 
+/** The columns of a `CatalogRow`, read from `products p`. */
+export const CATALOG_ROW_COLUMNS = sql`p.id, p.sku, p.barcode, p.name, p.price, p.cost, p.tax_class, p.active, p.category_id, p.brand_id, p.unit, p.version`;
+
 /** Every distinct word of the names read, numbered in the order first seen. */
 export class Vocabulary {
   readonly spelled: string[] = [];
@@ -30,7 +27,7 @@ export class Vocabulary {
   /** The distinct word ids of a name, numbering the words not seen before. */
   idsOf(name: string): number[] {
     const out: number[] = [];
-    for (const word of nameWords(name)) {
+    for (const word of words(name)) {
       let id = this.#ids.get(word);
       if (id === undefined) {
         id = this.spelled.length;

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { type Base, BaseBuilder, type CatalogRow, positionOfCode, rowAt, Vocabulary } from './catalog-columns.js';
+import { type Base, BaseBuilder, CATALOG_ROW_COLUMNS, type CatalogRow, positionOfCode, rowAt, Vocabulary } from './catalog-columns.js';
 import { bestHolding, type ChangedProduct, INDEXED_TERM } from './catalog-word-rank.js';
 import type { Database } from './database.js';
 import { prepared } from './prepared-statements.js';
@@ -23,8 +23,7 @@ interface ProductRead extends CatalogRow {
   seq: string;
   codes: string | null;
 }
-const READ = sql`p.id, p.sku, p.barcode, p.name, p.price, p.cost, p.tax_class, p.active, p.category_id, p.brand_id, p.unit, p.version,
-  p.catalog_seq::text AS seq, string_agg(b.barcode, ' ') AS codes`;
+const READ = sql`${CATALOG_ROW_COLUMNS}, p.catalog_seq::text AS seq, string_agg(b.barcode, ' ') AS codes`;
 const codesOf = (r: ProductRead) => r.codes?.split(' ') ?? [];
 
 type State = 'building' | 'ready' | 'down' | 'closed';

@@ -1,5 +1,6 @@
+import { words } from '@keel/terminal-ui/catalog-index';
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
-import { type CatalogRow, nameWords } from './catalog-columns.js';
+import { CATALOG_ROW_COLUMNS, type CatalogRow } from './catalog-columns.js';
 import type { CatalogMemory } from './catalog-memory.js';
 import { rankOf } from './catalog-word-rank.js';
 import type { Database } from './database.js';
@@ -16,8 +17,6 @@ export interface SearchHit extends CatalogRow {
   /** 'exact' (barcode or SKU), 'prefix' (the name starts with the query), 'words' (holds every word) or 'similar' (typo-tolerant trigram match). */
   readonly match: 'exact' | 'prefix' | 'words' | 'similar';
 }
-
-const COLUMNS = sql`p.id, p.sku, p.barcode, p.name, p.price, p.cost, p.tax_class, p.active, p.category_id, p.brand_id, p.unit, p.version`;
 
 /** The ids of a category and every category below it, at any depth (none when it does not exist): a category filter takes in its sub-categories. */
 export function categorySubtree(id: number) {
@@ -65,7 +64,7 @@ export async function searchProducts(
   // A barcode or SKU holds no space (barcodes use a subset of a SKU's characters): other text cannot match exactly.
   const exact = SKU_PATTERN.test(code)
     ? sql<SearchHit>`
-        SELECT ${COLUMNS}, 'exact' AS match FROM products p
+        SELECT ${CATALOG_ROW_COLUMNS}, 'exact' AS match FROM products p
         WHERE (p.id = (SELECT product_id FROM product_barcodes WHERE barcode = ${code}) OR p.sku = ${code}) ${filters(f)}`
     : undefined;
   // Names starting with q, as a range in the text_pattern_ops index's byte order (U+10FFFF sorts after
@@ -73,7 +72,7 @@ export async function searchProducts(
   const prefix =
     q.length >= 2
       ? sql<SearchHit>`
-        SELECT ${COLUMNS}, 'prefix' AS match FROM products p
+        SELECT ${CATALOG_ROW_COLUMNS}, 'prefix' AS match FROM products p
         WHERE lower(p.name) ~>=~ ${q} AND lower(p.name) ~<~ ${`${q}\u{10FFFF}`} ${filters(f)}
         ORDER BY lower(p.name) USING ~<~ LIMIT ${want}`
       : undefined;
@@ -133,15 +132,15 @@ async function namesHolding(
   // Candidates to rank: enough to fill the page twice; a scan that finds them early stops early.
   const like = (t: string) => sql`lower(p.name) LIKE ${`%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`;
   const { rows } = await sql<SearchHit>`
-    SELECT ${COLUMNS}, ${match} AS match FROM products p
+    SELECT ${CATALOG_ROW_COLUMNS}, ${match} AS match FROM products p
     WHERE ${sql.join(
       alternatives.map((any) => sql`(${sql.join(any.map(like), sql` OR `)})`),
       sql` AND `,
     )} ${filters(f)}
     LIMIT ${Math.max(40, want * 2)}`.execute(db);
   const rank = (name: string) => {
-    const words = nameWords(name);
-    const starts = alternatives.filter((any) => any.some((t) => words.some((w) => w.startsWith(t)))).length;
+    const held = words(name);
+    const starts = alternatives.filter((any) => any.some((t) => held.some((w) => w.startsWith(t)))).length;
     return rankOf(alternatives.length, starts, name.length);
   };
   return rows.sort((a, b) => rank(a.name) - rank(b.name) || a.id - b.id);
@@ -154,7 +153,7 @@ export async function productByBarcode(db: Kysely<Database>, barcode: string, me
   const r = await db.executeQuery(
     prepared(
       sql<CatalogRow>`
-    SELECT ${COLUMNS} FROM product_barcodes b JOIN products p ON p.id = b.product_id WHERE b.barcode = ${barcode}`.compile(db),
+    SELECT ${CATALOG_ROW_COLUMNS} FROM product_barcodes b JOIN products p ON p.id = b.product_id WHERE b.barcode = ${barcode}`.compile(db),
     ),
   );
   return r.rows[0];

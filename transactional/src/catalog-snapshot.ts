@@ -15,6 +15,7 @@ const PAGE_ROWS = 20_000;
 /** Every statement writing products holds this advisory lock shared until it commits (migration 14). */
 const CATALOG_WRITERS = 7301001;
 const lastComplete = new WeakMap<Kysely<Database>, number>();
+const reading = new WeakMap<Kysely<Database>, Promise<number>>();
 
 /**
  * The catalog version a snapshot or delta brings a terminal to: the highest change number visible
@@ -22,7 +23,18 @@ const lastComplete = new WeakMap<Kysely<Database>, number>();
  * can still appear (a long import commits numbers below ones an edit made meanwhile). While a writer
  * is at work, the last such version this process saw; if it has seen none yet, it waits for one.
  */
-export async function catalogVersion(db: Kysely<Database>, wait: { everyMs: number; forMs: number } = { everyMs: 100, forMs: 10_000 }): Promise<number> {
+export function catalogVersion(db: Kysely<Database>): Promise<number> {
+  // A reader takes the lock exclusively too, so two at once would turn each other away (and one would
+  // answer an older version): this process's callers share the read in flight.
+  let read = reading.get(db);
+  if (!read) {
+    read = readCatalogVersion(db).finally(() => reading.delete(db));
+    reading.set(db, read);
+  }
+  return read;
+}
+
+async function readCatalogVersion(db: Kysely<Database>, wait = { everyMs: 100, forMs: 10_000 }): Promise<number> {
   for (const deadline = Date.now() + wait.forMs; ; ) {
     const version = await db.transaction().execute(async (tx) => {
       const free = await sql<{ free: boolean }>`SELECT pg_try_advisory_xact_lock(${CATALOG_WRITERS}) AS free`.execute(tx);

@@ -31,7 +31,7 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
 const FLAGS = new Set(['--quick', '--json']);
 
 function usage(): string {
-  return `usage: npm run bench -- <scenario> [--quick] [--json] [--scenario <fault scenario>] [--minutes <n>]\nscenarios: ${Object.keys(SCENARIOS).join(', ')}`;
+  return `usage: npm run bench -- <scenario> [--quick] [--json] [--scenario <fault scenario>] [--minutes <n>] [--lines <n>]\nscenarios: ${Object.keys(SCENARIOS).join(', ')}`;
 }
 
 async function main(args: readonly string[]): Promise<number> {
@@ -49,7 +49,15 @@ async function main(args: readonly string[]): Promise<number> {
     console.error(`--minutes needs a positive number\n${usage()}`);
     return 2;
   }
-  const argv = args.filter((_, i) => !(at >= 0 && (i === at || i === at + 1)) && !(mAt >= 0 && (i === mAt || i === mAt + 1)));
+  // `--lines <n>`: how many sale lines a warehouse scenario (dashboards) loads.
+  const lAt = args.indexOf('--lines');
+  const lines = lAt >= 0 ? Number(args[lAt + 1]) : undefined;
+  if (lines !== undefined && !(Number.isInteger(lines) && lines > 0)) {
+    console.error(`--lines needs a positive whole number\n${usage()}`);
+    return 2;
+  }
+  const valued = [at, mAt, lAt].filter((i) => i >= 0).flatMap((i) => [i, i + 1]);
+  const argv = args.filter((_, i) => !valued.includes(i));
   const flags = argv.filter((a) => a.startsWith('-'));
   const names = argv.filter((a) => !a.startsWith('-'));
   const unknownFlag = flags.find((f) => !FLAGS.has(f));
@@ -69,7 +77,12 @@ async function main(args: readonly string[]): Promise<number> {
   }
   const json = flags.includes('--json');
   const log = (m: string) => console.error(`[bench ${name}] ${m}`);
-  const outcome = await scenario({ quick: flags.includes('--quick'), log, ...(minutes === undefined ? {} : { minutes }) });
+  const outcome = await scenario({
+    quick: flags.includes('--quick'),
+    log,
+    ...(minutes === undefined ? {} : { minutes }),
+    ...(lines === undefined ? {} : { lines }),
+  });
   console.log(json ? formatJson(outcome.result) : formatReport(outcome));
   return 0;
 }

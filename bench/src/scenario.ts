@@ -5,6 +5,8 @@ export interface ScenarioOptions {
   readonly quick: boolean;
   /** `--minutes N`: how long a duration-bound scenario (the fault suite's soak) runs; each has its default. */
   readonly minutes?: number;
+  /** `--lines N`: how many sale lines a warehouse scenario (dashboards) loads; each has its default. */
+  readonly lines?: number;
   /** Progress for humans (stderr), never on stdout where the JSON line goes. */
   readonly log: (message: string) => void;
 }

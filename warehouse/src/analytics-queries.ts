@@ -1,3 +1,4 @@
+import { forgetKept, keptResult } from './kept-result.js';
 import type { Warehouse } from './warehouse.js';
 import { WarehouseError } from './warehouse-error.js';
 
@@ -134,6 +135,11 @@ export interface RankOptions {
   /** 'top' = largest first; 'bottom' = smallest first (among those that sold in the range). */
   order: 'top' | 'bottom';
   limit: number;
+  /**
+   * Reuse the chain's week totals kept from an earlier request while no data for those weeks
+   * changed (default); false sums them again (the bench's figure for a first request).
+   */
+  reuse?: boolean;
 }
 
 const ORDER_EXPR: Record<RankBy, string> = { revenue: 'revenue', margin: 'margin', items: 'itemsMilli' };
@@ -150,24 +156,37 @@ export async function ranking(wh: Warehouse, dim: RankDimension, f: RangeFilter,
   const dir = opts.order === 'top' ? 'DESC' : 'ASC';
   const range = params(f); // checks the days before anything reads them
   const weeks = dim === 'product' && source === 'view' && f.storeId === undefined ? fullWeeks(f) : undefined;
-  // The whole chain's products: whole weeks from the week projection, the days around them from the day one.
-  const from = weeks
-    ? `(
-  SELECT product_id, ${CHAIN_PART} FROM ${view}
-  WHERE toMonday(business_day) BETWEEN {weekFrom:Date} AND {weekTo:Date} GROUP BY product_id
-  UNION ALL
-  SELECT product_id, ${CHAIN_PART} FROM ${view}
-  WHERE ${RANGE} AND NOT (business_day BETWEEN {weekFrom:Date} AND {weekEnd:Date}) GROUP BY product_id
-)`
-    : `${source === 'view' ? view : 'sale_lines'}
-WHERE ${RANGE}${storeFilter(f.storeId)}`;
-  const rows = await wh.query<{ key: number | string; revenue: number; margin: number; tickets: number; itemsMilli: number }>(
-    `SELECT ${column} AS key, ${measures}
+  const rank = (from: string, weekParams: Record<string, unknown> = {}) =>
+    wh.query<{ key: number | string; revenue: number; margin: number; tickets: number; itemsMilli: number }>(
+      `SELECT ${column} AS key, ${measures}
 FROM ${from}
 GROUP BY key
 ORDER BY ${ORDER_EXPR[opts.by]} ${dir}, key ASC${opts.limit > 0 ? '\nLIMIT {limit:UInt32}' : ''}`,
-    { ...range, ...(weeks ?? {}), ...(opts.limit > 0 ? { limit: opts.limit } : {}) },
-  );
+      { ...range, ...weekParams, ...(opts.limit > 0 ? { limit: opts.limit } : {}) },
+    );
+  let rows: Awaited<ReturnType<typeof rank>> | undefined;
+  if (weeks) {
+    // The whole chain's products: whole weeks from the week projection, the days around them from the day one.
+    const edgeDays = `SELECT product_id, ${CHAIN_PART} FROM ${view}
+  WHERE ${RANGE} AND NOT (business_day BETWEEN {weekFrom:Date} AND {weekEnd:Date}) GROUP BY product_id`;
+    const wholeWeeks = `SELECT product_id, ${CHAIN_PART} FROM ${view}
+  WHERE toMonday(business_day) BETWEEN {weekFrom:Date} AND {weekTo:Date} GROUP BY product_id`;
+    if (opts.reuse !== false) {
+      const key = `chain-weeks:${weeks.weekFrom}:${weeks.weekTo}`;
+      const kept = await keptResult(wh, { key, select: wholeWeeks, params: weeks, source: view, from: weeks.weekFrom, to: weeks.weekEnd }).catch(
+        () => undefined, // not kept (the warehouse refused the memory table): sum the weeks below
+      );
+      if (kept) {
+        rows = await rank(`(\n  SELECT * FROM ${kept}\n  UNION ALL\n  ${edgeDays}\n)`, weeks).catch(() => {
+          forgetKept(wh, key, kept); // dropped under this query by a newer result: sum the weeks below
+          return undefined;
+        });
+      }
+    }
+    rows ??= await rank(`(\n  ${wholeWeeks}\n  UNION ALL\n  ${edgeDays}\n)`, weeks);
+  } else {
+    rows = await rank(`${source === 'view' ? view : 'sale_lines'}\nWHERE ${RANGE}${storeFilter(f.storeId)}`);
+  }
   return {
     key: rows.map((r) => r.key),
     revenue: rows.map((r) => r.revenue),

@@ -1,5 +1,6 @@
+import { type SaleCompletedV1, uuidv7 } from '@keel/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fullWeeks, loadDemoHistory, ranking, type Warehouse } from '../src/index.js';
+import { fullWeeks, loadDemoHistory, loadSaleEvents, ranking, type Warehouse } from '../src/index.js';
 import { openTempChdb } from './temp-chdb.js';
 
 /** Chain-wide product rankings read whole weeks and edge days from projections: same figures as the raw lines. */
@@ -63,4 +64,87 @@ describe('product rankings across the chain', () => {
     expect(await lacking()).toBe(0);
     expect(await ranking(wh, 'product', range, opts)).toEqual(raw);
   });
+
+  describe('the whole weeks summed once and kept', () => {
+    const month = { from: '2026-03-02', to: '2026-03-31' }; // whole weeks 03-02..03-29, then Monday and Tuesday
+    const top = { by: 'revenue', order: 'top', limit: 10 } as const;
+    const keptTables = async () =>
+      (await wh.query<{ name: string }>("SELECT name FROM system.tables WHERE database = 'keel_memo' ORDER BY name")).map((t) => t.name);
+
+    it('answers a repeated ranking from the kept totals, with the same figures as the raw lines', async () => {
+      const first = await ranking(wh, 'product', month, top);
+      const tables = await keptTables();
+      expect(tables.length).toBeGreaterThan(0);
+      expect(await ranking(wh, 'product', month, top)).toEqual(first);
+      expect(await keptTables()).toEqual(tables); // nothing changed: nothing summed again
+      expect(first).toEqual(await ranking(wh, 'product', month, top, 'raw'));
+    });
+
+    it('counts a late sale for a day of those weeks at once', async () => {
+      const before = await ranking(wh, 'product', month, top);
+      const product = 397;
+      expect(before.key).not.toContain(product);
+      await loadSaleEvents(wh, [lateSale('2026-03-10', product, 50_000_000)]);
+      const after = await ranking(wh, 'product', month, top);
+      expect(after.key[0]).toBe(product);
+      expect(after).toEqual(await ranking(wh, 'product', month, top, 'raw'));
+      // A sale for a day after the weeks (the range's Tuesday) keeps the totals and still counts.
+      const tables = await keptTables();
+      await loadSaleEvents(wh, [lateSale('2026-03-31', 398, 90_000_000)]);
+      const latest = await ranking(wh, 'product', month, top);
+      expect(latest.key.slice(0, 2)).toEqual([398, product]);
+      expect(await keptTables()).toEqual(tables);
+      expect(latest).toEqual(await ranking(wh, 'product', month, top, 'raw'));
+    });
+
+    it('stays right when parts merge, and when a kept table is gone', async () => {
+      await wh.execute('OPTIMIZE TABLE sales_product_day FINAL');
+      expect(await ranking(wh, 'product', month, top)).toEqual(await ranking(wh, 'product', month, top, 'raw'));
+      for (const name of await keptTables()) await wh.execute(`DROP TABLE keel_memo.${name}`);
+      const raw = await ranking(wh, 'product', month, top, 'raw');
+      expect(await ranking(wh, 'product', month, top)).toEqual(raw); // summed from the views instead
+      expect(await ranking(wh, 'product', month, top)).toEqual(raw); // and kept again
+      expect((await keptTables()).length).toBeGreaterThan(0);
+    });
+  });
 });
+
+/** A one-line sale of `product` worth `total` minor units (tax-free), for a past day. */
+function lateSale(day: string, product: number, total: number): SaleCompletedV1 {
+  const at = Date.parse(`${day}T12:00:00.000Z`);
+  const random = () => Uint8Array.from({ length: 10 }, () => Math.floor(Math.random() * 256));
+  return {
+    type: 'SaleCompleted',
+    version: 1,
+    eventId: uuidv7(at, random()),
+    storeId: 1,
+    saleId: uuidv7(at, random()),
+    occurredAt: new Date(at).toISOString(),
+    recordedAt: new Date(at + 1000).toISOString(),
+    businessDay: day,
+    businessHour: 12,
+    registerId: 'R1',
+    cashierId: 'C1',
+    currency: 'EUR',
+    lines: [
+      {
+        lineNo: 1,
+        productId: product,
+        sku: `SKU-${product}`,
+        quantityMilli: 1000,
+        unitPrice: total,
+        gross: total,
+        discount: 0,
+        net: total,
+        tax: 0,
+        total,
+        cost: 1,
+        taxCode: 'STD',
+      },
+    ],
+    tenders: [{ kind: 'cash', amount: total }],
+    total,
+    tax: 0,
+    discount: 0,
+  };
+}

@@ -11,12 +11,13 @@ const END_DAY = '2026-11-24';
  * Dashboard queries at scale: load generated multi-store history straight into chDB (every
  * materialized view attached), then time every dashboard query from the views and the same figure
  * from the raw lines in the same run. Full: 100M lines (or what loads within the time budget);
- * --quick: 2M lines.
+ * --quick: 2M lines; --lines N: N.
  */
 export async function dashboards(options: ScenarioOptions): Promise<ScenarioOutcome> {
   const { log } = options;
-  const target = options.quick ? 2_000_000 : 100_000_000;
-  const budgetMs = options.quick ? 120_000 : 12 * 60_000;
+  const target = options.lines ?? (options.quick ? 2_000_000 : 100_000_000);
+  // 12 minutes for the default 100M; a bigger --lines gets time at 150,000 lines/s.
+  const budgetMs = options.quick ? 120_000 : Math.max(12 * 60_000, (target / 150_000) * 1000);
   const shape = { stores: options.quick ? 10 : 20, products: options.quick ? 20_000 : 100_000, days: options.quick ? 365 : 730 };
   const { wh, dispose } = await tempWarehouse('dashboards');
   try {
@@ -45,14 +46,18 @@ export async function dashboards(options: ScenarioOptions): Promise<ScenarioOutc
     const lines = sizes.find((s) => s.table === 'sale_lines');
     const allBytes = sizes.reduce((s, t) => s + t.bytes, 0);
     const last = load.lastDay;
-    const queries: Array<{ name: string; run: (source: Source) => Promise<unknown> }> = [
+    const top10 = { by: 'revenue', order: 'top', limit: 10 } as const;
+    const queries: Array<{ name: string; run: (source: Source) => Promise<unknown>; verdict?: false }> = [
       { name: 'day summary', run: (s) => dailyTrend(wh, { from: last, to: last }, s) },
       { name: 'trend 30 days, one store', run: (s) => dailyTrend(wh, { from: addDays(last, -29), to: last, storeId: 1 }, s) },
       { name: 'trend 365 days', run: (s) => dailyTrend(wh, { from: addDays(last, -364), to: last }, s) },
       { name: 'heatmap 90 days', run: (s) => weekdayHourHeatmap(wh, { from: addDays(last, -89), to: last }, s) },
+      { name: 'top 10 products 30 days', run: (s) => ranking(wh, 'product', { from: addDays(last, -29), to: last }, top10, s) },
       {
-        name: 'top 10 products 30 days',
-        run: (s) => ranking(wh, 'product', { from: addDays(last, -29), to: last }, { by: 'revenue', order: 'top', limit: 10 }, s),
+        // What the first request after new data for those weeks (or a merge of their parts) costs.
+        name: 'top 10 products 30 days, whole weeks summed again',
+        run: (s) => ranking(wh, 'product', { from: addDays(last, -29), to: last }, { ...top10, reuse: false }, s),
+        verdict: false,
       },
       {
         name: 'bottom 10 products by margin 30 days, one store',
@@ -71,19 +76,20 @@ export async function dashboards(options: ScenarioOptions): Promise<ScenarioOutc
     const rows: TableRow[] = [];
     let worst = { name: '', view: 0, raw: 0 };
     for (const q of queries) {
-      const view = await timeIt(() => q.run('view'), viewReps);
-      const raw = await timeIt(() => q.run('raw'), rawReps);
+      const { first, times: view } = await timeIt(() => q.run('view'), viewReps);
+      const { times: raw } = await timeIt(() => q.run('raw'), rawReps);
       const viewP95 = percentile(view, 95);
       const rawP95 = percentile(raw, 95);
       rows.push({
-        query: q.name,
+        query: q.verdict === false ? `${q.name} (not in the verdict)` : q.name,
+        viewFirstMs: round(first),
         viewP50Ms: round(percentile(view, 50)),
         viewP95Ms: round(viewP95),
         rawP95Ms: round(rawP95),
         speedup: round(rawP95 / Math.max(viewP95, 0.01)),
       });
       log(`  ${q.name}: views p95 ${round(viewP95)} ms, raw p95 ${round(rawP95)} ms`);
-      if (viewP95 > worst.view) worst = { name: q.name, view: viewP95, raw: rawP95 };
+      if (q.verdict !== false && viewP95 > worst.view) worst = { name: q.name, view: viewP95, raw: rawP95 };
     }
     const result: BenchResult = {
       scenario: 'dashboards',
@@ -109,6 +115,8 @@ export async function dashboards(options: ScenarioOptions): Promise<ScenarioOutc
         ...shape,
         days: `${load.firstDay}..${load.lastDay}`,
         slowestQuery: worst.name,
+        keptNote:
+          'chain-wide product rankings reuse the whole weeks summed by the first request while no part holding those days changes; the "summed again" row is what a request after such a change pays, reported beside the verdict',
         viewRepetitions: viewReps,
         rawRepetitions: rawReps,
         machine: { cores: cpus().length },
@@ -121,13 +129,13 @@ export async function dashboards(options: ScenarioOptions): Promise<ScenarioOutc
   }
 }
 
-async function timeIt(run: () => Promise<unknown>, reps: number): Promise<number[]> {
-  await run();
-  const out: number[] = [];
-  for (let i = 0; i < reps; i++) {
+/** The first run's time (what a first request pays, e.g. summing weeks it then keeps) and the next `reps`. */
+async function timeIt(run: () => Promise<unknown>, reps: number): Promise<{ first: number; times: number[] }> {
+  const times: number[] = [];
+  for (let i = 0; i <= reps; i++) {
     const t = performance.now();
     await run();
-    out.push(performance.now() - t);
+    times.push(performance.now() - t);
   }
-  return out;
+  return { first: times.shift() as number, times };
 }

@@ -136,8 +136,8 @@ export interface RankOptions {
   order: 'top' | 'bottom';
   limit: number;
   /**
-   * Reuse the chain's week totals kept from an earlier request while no data for those weeks
-   * changed (default); false sums them again (the bench's figure for a first request).
+   * Products: reuse the whole weeks' totals kept from an earlier request while no data for those
+   * weeks changed (default); false sums them again (the bench's figure for a first request).
    */
   reuse?: boolean;
 }
@@ -155,38 +155,52 @@ export async function ranking(wh: Warehouse, dim: RankDimension, f: RangeFilter,
       : 'sum(total) AS revenue, sum(net) - sum(cost) AS margin, countIf(line_no = 1) AS tickets, sum(quantity_milli) AS itemsMilli';
   const dir = opts.order === 'top' ? 'DESC' : 'ASC';
   const range = params(f); // checks the days before anything reads them
-  const weeks = dim === 'product' && source === 'view' && f.storeId === undefined ? fullWeeks(f) : undefined;
+  const weeks = dim === 'product' && source === 'view' ? fullWeeks(f) : undefined;
   const rank = (from: string, weekParams: Record<string, unknown> = {}) =>
-    wh.query<{ key: number | string; revenue: number; margin: number; tickets: number; itemsMilli: number }>(
+    wh.query<RankRow>(
       `SELECT ${column} AS key, ${measures}
 FROM ${from}
 GROUP BY key
 ORDER BY ${ORDER_EXPR[opts.by]} ${dir}, key ASC${opts.limit > 0 ? '\nLIMIT {limit:UInt32}' : ''}`,
       { ...range, ...weekParams, ...(opts.limit > 0 ? { limit: opts.limit } : {}) },
     );
-  let rows: Awaited<ReturnType<typeof rank>> | undefined;
-  if (weeks) {
-    // The whole chain's products: whole weeks from the week projection, the days around them from the day one.
-    const edgeDays = `SELECT product_id, ${CHAIN_PART} FROM ${view}
-  WHERE ${RANGE} AND NOT (business_day BETWEEN {weekFrom:Date} AND {weekEnd:Date}) GROUP BY product_id`;
-    const wholeWeeks = `SELECT product_id, ${CHAIN_PART} FROM ${view}
-  WHERE toMonday(business_day) BETWEEN {weekFrom:Date} AND {weekTo:Date} GROUP BY product_id`;
-    if (opts.reuse !== false) {
-      const key = `chain-weeks:${weeks.weekFrom}:${weeks.weekTo}`;
-      const kept = await keptResult(wh, { key, select: wholeWeeks, params: weeks, source: view, from: weeks.weekFrom, to: weeks.weekEnd }).catch(
-        () => undefined, // not kept (the warehouse refused the memory table): sum the weeks below
-      );
-      if (kept) {
-        rows = await rank(`(\n  SELECT * FROM ${kept}\n  UNION ALL\n  ${edgeDays}\n)`, weeks).catch(() => {
-          forgetKept(wh, key, kept); // dropped under this query by a newer result: sum the weeks below
-          return undefined;
-        });
-      }
+  const plain = () => rank(`${source === 'view' ? view : 'sale_lines'}\nWHERE ${RANGE}${storeFilter(f.storeId)}`);
+  if (!weeks) return columns(await plain());
+  // Products: the range's whole weeks (chain-wide from the week projection), kept between
+  // requests, and the days around them (chain-wide from the day projection).
+  const store = storeFilter(f.storeId);
+  const wholeWeeks = `SELECT product_id, ${PRODUCT_SUMS} FROM ${view}
+  WHERE ${f.storeId === undefined ? 'toMonday(business_day) BETWEEN {weekFrom:Date} AND {weekTo:Date}' : 'business_day BETWEEN {weekFrom:Date} AND {weekEnd:Date}'}${store} GROUP BY product_id`;
+  const edgeDays = `SELECT product_id, ${PRODUCT_SUMS} FROM ${view}
+  WHERE ${RANGE}${store} AND NOT (business_day BETWEEN {weekFrom:Date} AND {weekEnd:Date}) GROUP BY product_id`;
+  let rows: RankRow[] | undefined;
+  if (opts.reuse !== false) {
+    const key = `weeks:${f.storeId ?? 'chain'}:${weeks.weekFrom}:${weeks.weekTo}`;
+    const kept = await keptResult(wh, {
+      key,
+      select: wholeWeeks,
+      params: { ...weeks, ...(f.storeId === undefined ? {} : { store: f.storeId }) },
+      source: view,
+      from: weeks.weekFrom,
+      to: weeks.weekEnd,
+    }).catch(
+      () => undefined, // not kept (the warehouse refused the memory table): sum the weeks below
+    );
+    if (kept) {
+      rows = await rank(`(\n  SELECT * FROM ${kept}\n  UNION ALL\n  ${edgeDays}\n)`, weeks).catch(() => {
+        forgetKept(wh, key, kept); // dropped under this query by a newer result: sum the weeks below
+        return undefined;
+      });
     }
-    rows ??= await rank(`(\n  ${wholeWeeks}\n  UNION ALL\n  ${edgeDays}\n)`, weeks);
-  } else {
-    rows = await rank(`${source === 'view' ? view : 'sale_lines'}\nWHERE ${RANGE}${storeFilter(f.storeId)}`);
   }
+  // One store's rows need no split when summed here: its days are read as they are.
+  rows ??= f.storeId === undefined ? await rank(`(\n  ${wholeWeeks}\n  UNION ALL\n  ${edgeDays}\n)`, weeks) : await plain();
+  return columns(rows);
+}
+
+type RankRow = { key: number | string; revenue: number; margin: number; tickets: number; itemsMilli: number };
+
+function columns(rows: readonly RankRow[]): Ranking {
   return {
     key: rows.map((r) => r.key),
     revenue: rows.map((r) => r.revenue),
@@ -196,8 +210,8 @@ ORDER BY ${ORDER_EXPR[opts.by]} ${dir}, key ASC${opts.limit > 0 ? '\nLIMIT {limi
   };
 }
 
-/** A chain subquery's columns: the view's names, so the outer query sums them as it sums the view. */
-const CHAIN_PART = 'sum(revenue) AS revenue, sum(net) AS net, sum(cost) AS cost, sum(tickets) AS tickets, sum(items_milli) AS items_milli';
+/** A product subquery's columns: the view's names, so the outer query sums them as it sums the view. */
+const PRODUCT_SUMS = 'sum(revenue) AS revenue, sum(net) AS net, sum(cost) AS cost, sum(tickets) AS tickets, sum(items_milli) AS items_milli';
 
 /**
  * The whole ISO weeks (Monday to Sunday) inside the range: the Monday of the first and of the last,

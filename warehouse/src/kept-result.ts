@@ -6,12 +6,12 @@ import type { Warehouse } from './warehouse.js';
  * asked again every few seconds (live ones redraw on every sale) sums the closed past once.
  *
  * Tables live in the database `keel_memo` (ENGINE = Memory: nothing on disk; gone with the
- * process under chDB, with the server's restart under a ClickHouse server). A kept result belongs to the days it read: at every use it compares the active parts
- * of the source table holding any of those days (name, rows, modification time) with the parts
- * it was computed from. Parts are never changed in place, so anything new for those days (a late
- * sale, a repair, a mutation) adds or replaces a part and the result is computed again; a merge
- * replaces parts too, costing one recomputation. Sales for later days (today) add parts outside
- * the range and leave it alone.
+ * process under chDB, with the server's restart under a ClickHouse server). A kept result belongs
+ * to the days it read: at every use it compares the active parts of the source table holding any
+ * of those days (name, rows, modification time) with the parts it was computed from. Parts are
+ * never changed in place, so anything new for those days (a late sale, a repair, a mutation) adds
+ * or replaces a part and the result is computed again; a merge replaces parts too, costing one
+ * recomputation. Sales for later days (today) add parts outside the range and leave it alone.
  */
 export interface KeptQuery {
   /** Names the result among those kept for this warehouse (the same key, the same question). */
@@ -27,12 +27,17 @@ export interface KeptQuery {
 }
 
 const DATABASE = 'keel_memo';
-/** How many results a warehouse keeps (each is one row per key of the SELECT, ~5 MB per 100,000). */
-const KEPT = 4;
+/**
+ * How many rows a warehouse keeps in all (~50 bytes a row uncompressed: ~100 MB), the least
+ * recently used results dropped first; the newest result is kept whatever its size.
+ */
+const KEPT_ROWS = 2_000_000;
 
 interface Kept {
   parts: string;
   table: Promise<string>;
+  /** Its row count once built. */
+  rows?: number;
 }
 
 const kept = new WeakMap<Warehouse, Map<string, Kept>>();
@@ -54,15 +59,27 @@ export async function keptResult(wh: Warehouse, q: KeptQuery): Promise<string> {
     results.set(q.key, held);
     return held.table;
   }
-  const fresh: Kept = { parts, table: build(wh, q) };
+  const fresh: Kept = {
+    parts,
+    table: build(wh, q).then(({ table, rows }) => {
+      fresh.rows = rows;
+      return table;
+    }),
+  };
   results.set(q.key, fresh);
-  fresh.table.catch(() => {
-    if (results.get(q.key) === fresh) results.delete(q.key);
-  });
   if (held) void drop(wh, held);
+  try {
+    await fresh.table;
+  } catch (err) {
+    if (results.get(q.key) === fresh) results.delete(q.key);
+    throw err;
+  }
+  let rows = 0;
+  for (const k of results.values()) rows += k.rows ?? 0;
   for (const [key, old] of results) {
-    if (results.size <= KEPT) break;
+    if (rows <= KEPT_ROWS || old === fresh) break;
     results.delete(key);
+    rows -= old.rows ?? 0;
     void drop(wh, old);
   }
   return fresh.table;
@@ -95,17 +112,18 @@ WHERE database = currentDatabase() AND table = {source:String} AND active AND ma
   return row?.parts ?? '';
 }
 
-async function build(wh: Warehouse, q: KeptQuery): Promise<string> {
+async function build(wh: Warehouse, q: KeptQuery): Promise<{ table: string; rows: number }> {
   const table = `${DATABASE}.kept_${randomUUID().replaceAll('-', '')}`;
   await wh.execute(`CREATE DATABASE IF NOT EXISTS ${DATABASE} ENGINE = Memory`);
   await wh.execute(`CREATE TABLE ${table} ENGINE = Memory EMPTY AS ${q.select}`, q.params);
   try {
     await wh.execute(`INSERT INTO ${table} ${q.select}`, q.params);
+    const [count] = await wh.query<{ n: number | string }>(`SELECT count() AS n FROM ${table}`);
+    return { table, rows: Number(count?.n ?? 0) };
   } catch (err) {
     await wh.execute(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
     throw err;
   }
-  return table;
 }
 
 /** A query reading it right now either finishes (it holds the table) or fails and is asked again by its caller. */

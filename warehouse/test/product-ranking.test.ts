@@ -39,6 +39,8 @@ describe('product rankings across the chain', () => {
         const fromViews = await ranking(wh, 'product', range, opts);
         expect(fromViews.key).toHaveLength(10);
         expect(fromViews).toEqual(await ranking(wh, 'product', range, opts, 'raw'));
+        const oneStore = { ...range, storeId: 2 };
+        expect(await ranking(wh, 'product', oneStore, opts)).toEqual(await ranking(wh, 'product', oneStore, opts, 'raw'));
       }
     }
     const every = { by: 'revenue', order: 'top', limit: 0 } as const;
@@ -97,6 +99,18 @@ describe('product rankings across the chain', () => {
       expect(latest).toEqual(await ranking(wh, 'product', month, top, 'raw'));
     });
 
+    it("keeps one store's weeks too, and counts that store's late sale at once", async () => {
+      const store = { ...month, storeId: 3 };
+      const before = await ranking(wh, 'product', store, top);
+      expect(before).toEqual(await ranking(wh, 'product', store, top, 'raw'));
+      expect(await ranking(wh, 'product', store, top)).toEqual(before); // from the kept weeks
+      expect(before.key).not.toContain(396);
+      await loadSaleEvents(wh, [lateSale('2026-03-16', 396, 50_000_000, 3)]);
+      const after = await ranking(wh, 'product', store, top);
+      expect(after.key[0]).toBe(396);
+      expect(after).toEqual(await ranking(wh, 'product', store, top, 'raw'));
+    });
+
     it('stays right when parts merge, and when a kept table is gone', async () => {
       await wh.execute('OPTIMIZE TABLE sales_product_day FINAL');
       expect(await ranking(wh, 'product', month, top)).toEqual(await ranking(wh, 'product', month, top, 'raw'));
@@ -109,15 +123,15 @@ describe('product rankings across the chain', () => {
   });
 });
 
-/** A one-line sale of `product` worth `total` minor units (tax-free), for a past day. */
-function lateSale(day: string, product: number, total: number): SaleCompletedV1 {
+/** A one-line sale of `product` worth `total` minor units (tax-free) at `storeId`, for a past day. */
+function lateSale(day: string, product: number, total: number, storeId = 1): SaleCompletedV1 {
   const at = Date.parse(`${day}T12:00:00.000Z`);
   const random = () => Uint8Array.from({ length: 10 }, () => Math.floor(Math.random() * 256));
   return {
     type: 'SaleCompleted',
     version: 1,
     eventId: uuidv7(at, random()),
-    storeId: 1,
+    storeId,
     saleId: uuidv7(at, random()),
     occurredAt: new Date(at).toISOString(),
     recordedAt: new Date(at + 1000).toISOString(),
